@@ -1,0 +1,112 @@
+#include "addon.h"
+
+#include <chrono>
+
+#include "batch_wrap.h"
+#include "connection_wrap.h"
+#include "ketama_wrap.h"
+#include "type_tags.h"
+
+namespace libredis {
+
+Addon::Addon(Napi::Env env, Napi::Object exports) {
+  DefineAddon(exports, {
+                           InstanceMethod<&Addon::Submit>("submit"),
+                           InstanceMethod<&Addon::Flush>("flush"),
+                           InstanceMethod<&Addon::Stats>("stats"),
+                           InstanceValue("NativeBatch", BatchWrap::Init(env)),
+                           InstanceValue("NativeConnection", ConnectionWrap::Init(env)),
+                           InstanceValue("NativeKetama", KetamaWrap::Init(env)),
+                       });
+}
+
+Addon::~Addon() {
+  if (loop_) {
+    napi_remove_env_cleanup_hook(loop_->env(), cleanup, loop_.get());
+    loop_->shutdown();
+  }
+}
+
+// Runs before the environment's objects are finalized: stop the thread while
+// everything it touches still exists.
+void Addon::cleanup(void* arg) { static_cast<PollLoop*>(arg)->shutdown(); }
+
+std::shared_ptr<PollLoop> Addon::loop(Napi::Env env) {
+  if (!loop_) {
+    loop_ = std::make_shared<PollLoop>(env);
+    napi_add_env_cleanup_hook(env, cleanup, loop_.get());
+  }
+  return loop_;
+}
+
+// submit(timeoutMs, conn1, batch1, conn2, batch2, ...) -> Promise<boolean>.
+// Arguments are checked in JS; here they are checked again only as far as
+// memory safety needs (tags, not duck typing).
+Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t argc = info.Length();
+  uint32_t timeoutMs = 0;
+  if (argc < 1 || (argc - 1) % 2 != 0 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok) {
+    Napi::TypeError::New(env, "submit(timeoutMs, connection, batch, ...)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  std::vector<BatchWrap*> batches;
+  for (size_t i = 1; i < argc; i += 2) {
+    if (!hasTag(env, info[i], kConnectionTag)) {
+      Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    if (!hasTag(env, info[i + 1], kBatchTag)) {
+      Napi::TypeError::New(env, "expected a Batch").ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    BatchWrap* b = BatchWrap::Unwrap(info[i + 1].As<Napi::Object>());
+    bool repeated = false;
+    for (BatchWrap* seen : batches) repeated = repeated || seen == b;
+    if (b->busy() || repeated) {
+      Napi::TypeError::New(env, "this batch is already being executed; wait for that to finish")
+          .ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    batches.push_back(b);
+  }
+
+  std::shared_ptr<PollLoop> loop = this->loop(env);
+  auto* exec = new Execution();
+  exec->timeoutMs = timeoutMs;
+  exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
+    auto job = std::make_unique<Job>();
+    job->exec = exec;
+    job->conn = ConnectionWrap::Unwrap(info[i].As<Napi::Object>())->state();
+    BatchWrap* b = batches[k];
+    b->setBusy(true);
+    job->out = b->takeCommands();
+    job->expected = b->takeCount();
+    job->batch = b;
+    napi_create_reference(env, info[i + 1], 1, &job->batchRef);
+    exec->jobs.push_back(std::move(job));
+  }
+  napi_value promise;
+  napi_create_promise(env, &exec->deferred, &promise);
+  loop->submit(exec);
+  return Napi::Value(env, promise);
+}
+
+// Hands everything submitted since the last flush to the poll thread.
+Napi::Value Addon::Flush(const Napi::CallbackInfo& info) {
+  if (loop_) loop_->flush();
+  return info.Env().Undefined();
+}
+
+Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("threadStarted", Napi::Boolean::New(env, loop_ && loop_->threadStarted()));
+  o.Set("inflight", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->inflight()) : 0));
+  return o;
+}
+
+NODE_API_ADDON(Addon)
+
+}  // namespace libredis

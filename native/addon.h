@@ -1,0 +1,31 @@
+// Per-environment state (main thread and each worker get their own), so no
+// global is shared between workers by accident.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "poll_loop.h"
+
+namespace libredis {
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports);
+  ~Addon();
+
+  // The environment's poll loop, created on first use; its thread starts on
+  // the first execute.
+  std::shared_ptr<PollLoop> loop(Napi::Env env);
+
+ private:
+  Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  static void cleanup(void* arg);
+
+  std::shared_ptr<PollLoop> loop_;
+};
+
+}  // namespace libredis

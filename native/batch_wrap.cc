@@ -1,0 +1,247 @@
+#include "batch_wrap.h"
+
+#include <cstring>
+
+#include "command_encoder.h"
+#include "type_tags.h"
+
+namespace libredis {
+
+namespace {
+
+// Appends a JS string as a bulk argument, UTF-8 encoded. Short strings go
+// through a stack buffer in one call; V8 never leaves more than 3 bytes
+// unused when it truncates, so a shorter result is known to be complete.
+bool appendString(napi_env env, napi_value v, std::string& out) {
+  char buf[256];
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &n) != napi_ok) return false;
+  if (n + 4 < sizeof buf) {
+    appendBulk(out, buf, n);
+    return true;
+  }
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return false;
+  appendBulkHeader(out, n);
+  size_t at = out.size();
+  out.resize(at + n + 1);
+  napi_get_value_string_utf8(env, v, &out[at], n + 1, &n);
+  out.resize(at + n);
+  out.append("\r\n", 2);
+  return true;
+}
+
+// Bytes of a Buffer or any Uint8Array.
+bool bytesOf(napi_env env, napi_value v, const char** data, size_t* len) {
+  bool isTyped = false;
+  if (napi_is_typedarray(env, v, &isTyped) != napi_ok || !isTyped) return false;
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_uint8_array) return false;
+  *data = static_cast<const char*>(p);
+  return true;
+}
+
+bool appendArg(napi_env env, napi_value v, std::string& out) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_string) return appendString(env, v, out);
+  const char* data;
+  size_t len;
+  if (t == napi_object && bytesOf(env, v, &data, &len)) {
+    appendBulk(out, data, len);
+    return true;
+  }
+  return false;
+}
+
+// Copies small results; hands large ones over without a copy.
+constexpr size_t kCopyLimit = 32 * 1024;
+
+void freeString(napi_env env, void*, void* hint) {
+  auto* s = static_cast<std::string*>(hint);
+  int64_t ignored;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(s->capacity()), &ignored);
+  delete s;
+}
+
+napi_value bufferFrom(napi_env env, std::string&& bytes) {
+  napi_value result;
+  if (bytes.size() > kCopyLimit) {
+    auto* owned = new std::string(std::move(bytes));
+    napi_status st = napi_create_external_buffer(env, owned->size(), &(*owned)[0], freeString, owned, &result);
+    if (st == napi_ok) {
+      int64_t ignored;
+      napi_adjust_external_memory(env, static_cast<int64_t>(owned->capacity()), &ignored);
+      return result;
+    }
+    bytes = std::move(*owned);  // external buffers refused (e.g. a memory cage): copy
+    delete owned;
+  }
+  void* data;
+  napi_create_buffer_copy(env, bytes.size(), bytes.data(), &data, &result);
+  return result;
+}
+
+void freeRecords(napi_env env, void*, void* hint) {
+  auto* v = static_cast<std::vector<int32_t>*>(hint);
+  int64_t ignored;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(v->capacity() * sizeof(int32_t)), &ignored);
+  delete v;
+}
+
+napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
+  size_t count = values.size();
+  size_t bytes = count * sizeof(int32_t);
+  napi_value ab = nullptr;
+  if (bytes > kCopyLimit) {
+    auto* owned = new std::vector<int32_t>(std::move(values));
+    if (napi_create_external_arraybuffer(env, owned->data(), bytes, freeRecords, owned, &ab) == napi_ok) {
+      int64_t ignored;
+      napi_adjust_external_memory(env, static_cast<int64_t>(owned->capacity() * sizeof(int32_t)), &ignored);
+    } else {
+      values = std::move(*owned);
+      delete owned;
+      ab = nullptr;
+    }
+  }
+  if (ab == nullptr) {
+    void* data = nullptr;
+    napi_create_arraybuffer(env, bytes, &data, &ab);
+    if (bytes > 0) memcpy(data, values.data(), bytes);
+  }
+  napi_value result;
+  napi_create_typedarray(env, napi_int32_array, count, ab, 0, &result);
+  return result;
+}
+
+}  // namespace
+
+Napi::Function BatchWrap::Init(Napi::Env env) {
+  return DefineClass(env, "NativeBatch",
+                     {
+                         InstanceMethod<&BatchWrap::Cmd>("cmd"),
+                         InstanceMethod<&BatchWrap::Get>("get"),
+                         InstanceMethod<&BatchWrap::Set>("set"),
+                         InstanceMethod<&BatchWrap::Write>("write"),
+                         InstanceMethod<&BatchWrap::TakeResult>("takeResult"),
+                         InstanceMethod<&BatchWrap::Pending>("pending"),
+                     });
+}
+
+BatchWrap::BatchWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BatchWrap>(info) {
+  napi_type_tag_object(info.Env(), info.This(), &kBatchTag);
+}
+
+Napi::Value BatchWrap::Cmd(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  size_t argc = info.Length();
+  if (argc == 0) {
+    Napi::TypeError::New(env, "cmd() needs at least one argument (the command name)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  size_t mark = out_.size();
+  appendArrayHeader(out_, argc);
+  for (size_t i = 0; i < argc; i++) {
+    if (!appendArg(env, info[i], out_)) {
+      out_.resize(mark);  // nothing of a bad command is kept
+      Napi::TypeError::New(env, "cmd() argument " + std::to_string(i + 1) + " must be a string or a Buffer")
+          .ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+  }
+  count_++;
+  return Napi::Value();
+}
+
+Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  size_t mark = out_.size();
+  out_.append("*2\r\n$3\r\nGET\r\n", 13);
+  if (info.Length() < 1 || !appendArg(env, info[0], out_)) {
+    out_.resize(mark);
+    Napi::TypeError::New(env, "get() key must be a string or a Buffer").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  count_++;
+  return Napi::Value();
+}
+
+Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  size_t mark = out_.size();
+  out_.append("*3\r\n$3\r\nSET\r\n", 13);
+  if (info.Length() < 2 || !appendArg(env, info[0], out_) || !appendArg(env, info[1], out_)) {
+    out_.resize(mark);
+    Napi::TypeError::New(env, "set() key and value must be strings or Buffers").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  count_++;
+  return Napi::Value();
+}
+
+Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  uint32_t n = 0;
+  if (info.Length() >= 2 && napi_get_value_uint32(env, info[1], &n) != napi_ok) n = 0;
+  napi_valuetype t = napi_undefined;
+  if (info.Length() >= 1) napi_typeof(env, info[0], &t);
+  const char* data;
+  size_t len;
+  if (t == napi_string) {
+    size_t size = 0;
+    napi_get_value_string_utf8(env, info[0], nullptr, 0, &size);
+    size_t at = out_.size();
+    out_.resize(at + size + 1);
+    napi_get_value_string_utf8(env, info[0], &out_[at], size + 1, &size);
+    out_.resize(at + size);
+  } else if (t == napi_object && bytesOf(env, info[0], &data, &len)) {
+    out_.append(data, len);
+  } else {
+    Napi::TypeError::New(env, "write() data must be a string or a Buffer").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  count_ += n;
+  return Napi::Value();
+}
+
+void BatchWrap::acceptResult(std::unique_ptr<Job> job) {
+  busy_ = false;
+  std::string().swap(job->out);  // the sent commands are not needed any more
+  job->conn.reset();
+  result_ = std::move(job);
+}
+
+// [records: Int32Array, payload: Buffer, error: string | null, errorKind: number]
+// or undefined when there is no new result.
+Napi::Value BatchWrap::TakeResult(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!result_) return info.Env().Undefined();
+  std::unique_ptr<Job> job = std::move(result_);
+  napi_value out;
+  napi_create_array_with_length(env, 4, &out);
+  napi_set_element(env, out, 0, int32ArrayFrom(env, std::move(job->replies.records)));
+  napi_set_element(env, out, 1, bufferFrom(env, std::move(job->replies.payload)));
+  napi_value err;
+  if (job->errorKind == EK_NONE) {
+    napi_get_null(env, &err);
+  } else {
+    napi_create_string_utf8(env, job->error.data(), job->error.size(), &err);
+  }
+  napi_set_element(env, out, 2, err);
+  napi_value kind;
+  napi_create_int32(env, job->errorKind, &kind);
+  napi_set_element(env, out, 3, kind);
+  return Napi::Value(env, out);
+}
+
+// [encoded commands: Buffer, command count]; lets tests see the exact bytes.
+Napi::Value BatchWrap::Pending(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Buffer<char>::Copy(env, out_.data(), out_.size()));
+  out.Set(1u, Napi::Number::New(env, count_));
+  return out;
+}
+
+}  // namespace libredis

@@ -1,0 +1,43 @@
+#include "connection_wrap.h"
+
+#include "addon.h"
+#include "type_tags.h"
+
+namespace libredis {
+
+Napi::Function ConnectionWrap::Init(Napi::Env env) {
+  return DefineClass(env, "NativeConnection", {InstanceMethod<&ConnectionWrap::Close>("close")});
+}
+
+// new NativeConnection(isUnix, hostOrPath, port, label); validated in JS.
+ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsBoolean() || !info[1].IsString() || !info[2].IsNumber() ||
+      !info[3].IsString()) {
+    Napi::TypeError::New(env, "NativeConnection(isUnix, host, port, label)").ThrowAsJavaScriptException();
+    return;
+  }
+  Address addr;
+  addr.isUnix = info[0].As<Napi::Boolean>().Value();
+  addr.host = info[1].As<Napi::String>().Utf8Value();
+  addr.port = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
+  addr.label = info[3].As<Napi::String>().Utf8Value();
+  state_ = std::make_shared<ConnState>(std::move(addr));
+  loop_ = env.GetInstanceData<Addon>()->loop(env);
+  napi_type_tag_object(env, info.This(), &kConnectionTag);
+}
+
+ConnectionWrap::~ConnectionWrap() {
+  if (loop_ && state_) loop_->closeConnection(std::move(state_), false, std::string());
+}
+
+// close(reason): fails whatever is pending on it and closes the socket; the
+// next execute reconnects.
+Napi::Value ConnectionWrap::Close(const Napi::CallbackInfo& info) {
+  std::string reason = "connection to " + state_->address().label + " was closed by the client";
+  if (info.Length() > 0 && info[0].IsString()) reason = info[0].As<Napi::String>().Utf8Value();
+  loop_->closeConnection(state_, true, reason);
+  return Napi::Value();
+}
+
+}  // namespace libredis

@@ -1,0 +1,29 @@
+// JS handle for a connection. The socket itself lives on the poll thread
+// (ConnState); this only names it and closes it when JS lets go.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "connection.h"
+#include "poll_loop.h"
+
+namespace libredis {
+
+class ConnectionWrap : public Napi::ObjectWrap<ConnectionWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit ConnectionWrap(const Napi::CallbackInfo& info);
+  ~ConnectionWrap() override;
+
+  const std::shared_ptr<ConnState>& state() const { return state_; }
+
+ private:
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<PollLoop> loop_;
+  std::shared_ptr<ConnState> state_;
+};
+
+}  // namespace libredis

@@ -1,0 +1,75 @@
+// The unit of work that crosses threads. The JS thread builds an Execution
+// (one per execute call) and hands it to the poll loop; the loop fills every
+// Job's replies and hands the Execution back. Only one thread touches it at a time.
+#pragma once
+
+#include <node_api.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "packed_replies.h"
+
+namespace libredis {
+
+class ConnState;
+class BatchWrap;
+struct Execution;
+
+// Why a batch failed; JS maps these to error classes.
+enum ErrorKind : int32_t {
+  EK_NONE = 0,
+  EK_TIMEOUT = 1,
+  EK_CONNECTION = 2,
+  EK_PROTOCOL = 3,
+  EK_CLOSED = 4,
+};
+
+using Clock = std::chrono::steady_clock;
+
+struct Job {
+  Execution* exec = nullptr;
+  std::shared_ptr<ConnState> conn;
+  std::string out;        // encoded commands
+  size_t written = 0;     // bytes of `out` sent
+  uint32_t expected = 0;  // replies owed
+  uint32_t received = 0;  // top-level replies parsed
+  PackedReplies replies;
+  std::string error;
+  ErrorKind errorKind = EK_NONE;
+  bool done = false;
+
+  // JS thread only: keeps the batch alive while its commands are in flight.
+  BatchWrap* batch = nullptr;
+  napi_ref batchRef = nullptr;
+
+  bool fullyWritten() const { return written == out.size(); }
+
+  // Fails the commands still owed: half-parsed nodes are dropped and each
+  // missing reply becomes an ERROR reply carrying the reason.
+  void fail(ErrorKind kind, const std::string& reason) {
+    replies.truncateToMark();
+    replies.addErrors(expected - received, reason);
+    received = expected;
+    error = reason;
+    errorKind = kind;
+  }
+};
+
+struct Execution {
+  std::vector<std::unique_ptr<Job>> jobs;
+  size_t remaining = 0;
+  bool ok = true;
+  uint32_t timeoutMs = 0;
+  Clock::time_point deadline;
+  std::multimap<Clock::time_point, Execution*>::iterator timer;
+  bool timerArmed = false;
+
+  napi_deferred deferred = nullptr;  // JS thread only
+};
+
+}  // namespace libredis

@@ -1,0 +1,125 @@
+#include "ketama.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "md5.h"
+
+namespace libredis {
+namespace {
+
+const size_t kMaxNameLen = 254;
+
+inline uint32_t le32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) |
+         (static_cast<uint32_t>(p[3]) << 24);
+}
+
+// Points-per-server count (the "ks" of KETAMA.md): the share is divided in
+// float, multiplied in double, rounded back to float, then floored. Each
+// rounding matters (weights 1..7 give 1120 points; all-double gives 1080),
+// so every float step goes through a volatile float to force it.
+uint32_t pointGroups(uint32_t weight, uint64_t total, size_t numServers) {
+  volatile float fw = static_cast<float>(weight);
+  volatile float ft = static_cast<float>(total);
+  volatile float pct = fw / ft;
+  volatile float fn = static_cast<float>(numServers);
+  volatile float prod = static_cast<float>(static_cast<double>(pct) * 40.0 *
+                                           static_cast<double>(fn));
+  const float ks = std::floor(static_cast<float>(prod));
+  // total == 0 gives NaN; converting that (or a huge value) to an integer is
+  // undefined, so treat it as "no points". pct <= 1 bounds ks by 40 * n.
+  if (!(ks >= 1.0f) || !(ks <= 40.0f * static_cast<float>(numServers)))
+    return 0;
+  return static_cast<uint32_t>(ks);
+}
+
+}  // namespace
+
+void KetamaRing::addServer(const std::string& host, uint32_t port,
+                           uint32_t weight) {
+  if (built_) return;
+  std::string name = host;
+  name += ':';
+  name += std::to_string(port);
+  if (name.size() > kMaxNameLen) name.resize(kMaxNameLen);
+  names_.push_back(std::move(name));
+  weights_.push_back(weight);
+}
+
+void KetamaRing::createContinuum() {
+  if (built_ || names_.empty()) return;
+  built_ = true;
+
+  // 64-bit sum: cannot overflow for any realistic number of uint32 weights.
+  uint64_t total = 0;
+  for (uint32_t w : weights_) total += w;
+
+  struct Point {
+    uint32_t value;
+    uint32_t ordinal;
+  };
+  std::vector<Point> pts;
+  std::vector<uint32_t> ks(names_.size());
+  size_t n = 0;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    ks[i] = pointGroups(weights_[i], total, names_.size());
+    n += static_cast<size_t>(ks[i]) * 4;
+  }
+  pts.reserve(n);
+
+  uint8_t digest[16];
+  std::string text;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    for (uint32_t k = 0; k < ks[i]; ++k) {
+      text = names_[i];
+      text += '-';
+      text += std::to_string(k);
+      md5(reinterpret_cast<const uint8_t*>(text.data()), text.size(), digest);
+      for (int h = 0; h < 4; ++h)
+        pts.push_back({le32(digest + 4 * h), static_cast<uint32_t>(i)});
+    }
+  }
+
+  // The spec leaves tie order open; a stable sort keeps it deterministic
+  // (server order, then k, then h).
+  std::stable_sort(pts.begin(), pts.end(),
+                   [](const Point& a, const Point& b) { return a.value < b.value; });
+
+  points_.resize(pts.size());
+  ordinals_.resize(pts.size());
+  for (size_t i = 0; i < pts.size(); ++i) {
+    points_[i] = pts[i].value;
+    ordinals_[i] = pts[i].ordinal;
+  }
+}
+
+int KetamaRing::getServerOrdinal(const uint8_t* key, size_t len) const {
+  if (points_.empty()) return -1;
+  uint8_t digest[16];
+  md5(key, len, digest);
+  const uint32_t hash = le32(digest);
+  // First point >= hash (a lower bound); past the last point the ring wraps
+  // to the first. Branch-free halving: random hashes make every branch of
+  // std::lower_bound a coin flip, and mispredictions dominated its cost.
+  const uint32_t* base = points_.data();
+  size_t n = points_.size();
+  while (n > 1) {
+    const size_t half = n / 2;
+    base = base[half] < hash ? base + half : base;
+    n -= half;
+  }
+  size_t idx = static_cast<size_t>(base - points_.data()) + (*base < hash);
+  if (idx == points_.size()) idx = 0;
+  return static_cast<int>(ordinals_[idx]);
+}
+
+const std::string& KetamaRing::getServerAddress(int ordinal) const {
+  static const std::string kEmpty;
+  if (ordinal < 0 || static_cast<size_t>(ordinal) >= names_.size())
+    return kEmpty;
+  return names_[static_cast<size_t>(ordinal)];
+}
+
+}  // namespace libredis

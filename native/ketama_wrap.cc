@@ -1,0 +1,78 @@
+#include "ketama_wrap.h"
+
+#include <string>
+#include <vector>
+
+namespace libredis {
+
+Napi::Function KetamaWrap::Init(Napi::Env env) {
+  return DefineClass(env, "NativeKetama",
+                     {
+                         InstanceMethod<&KetamaWrap::AddServer>("addServer"),
+                         InstanceMethod<&KetamaWrap::CreateContinuum>("createContinuum"),
+                         InstanceMethod<&KetamaWrap::GetServerOrdinal>("getServerOrdinal"),
+                         InstanceMethod<&KetamaWrap::GetServerAddress>("getServerAddress"),
+                         InstanceMethod<&KetamaWrap::PointCount>("pointCount"),
+                     });
+}
+
+KetamaWrap::KetamaWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KetamaWrap>(info) {}
+
+// addServer(host, port, weight); validated in JS.
+Napi::Value KetamaWrap::AddServer(const Napi::CallbackInfo& info) {
+  ring_.addServer(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Uint32Value(),
+                  info[2].As<Napi::Number>().Uint32Value());
+  return Napi::Value();
+}
+
+Napi::Value KetamaWrap::CreateContinuum(const Napi::CallbackInfo&) {
+  ring_.createContinuum();
+  return Napi::Value();
+}
+
+// A hot path: raw Node-API calls, and short keys hashed from a stack buffer.
+Napi::Value KetamaWrap::GetServerOrdinal(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  napi_value key = info[0];
+  napi_valuetype t;
+  napi_typeof(env, key, &t);
+  int ordinal;
+  if (t == napi_string) {
+    char buf[256];
+    size_t n = 0;
+    napi_get_value_string_utf8(env, key, buf, sizeof buf, &n);
+    if (n + 4 < sizeof buf) {
+      ordinal = ring_.getServerOrdinal(reinterpret_cast<const uint8_t*>(buf), n);
+    } else {
+      napi_get_value_string_utf8(env, key, nullptr, 0, &n);
+      std::vector<char> big(n + 1);
+      napi_get_value_string_utf8(env, key, big.data(), big.size(), &n);
+      ordinal = ring_.getServerOrdinal(reinterpret_cast<const uint8_t*>(big.data()), n);
+    }
+  } else {
+    bool typed = false;
+    napi_is_typedarray(env, key, &typed);
+    napi_typedarray_type type;
+    size_t len = 0;
+    void* data = nullptr;
+    if (!typed || napi_get_typedarray_info(env, key, &type, &len, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_uint8_array) {
+      Napi::TypeError::New(env, "getServerOrdinal() key must be a string or a Buffer").ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    ordinal = ring_.getServerOrdinal(static_cast<const uint8_t*>(data), len);
+  }
+  napi_value result;
+  napi_create_int32(env, ordinal, &result);
+  return Napi::Value(env, result);
+}
+
+Napi::Value KetamaWrap::GetServerAddress(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ring_.getServerAddress(info[0].As<Napi::Number>().Int32Value()));
+}
+
+Napi::Value KetamaWrap::PointCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ring_.pointCount()));
+}
+
+}  // namespace libredis

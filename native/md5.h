@@ -1,0 +1,17 @@
+// MD5 (RFC 1321). Used to place keys and servers on the Ketama ring, so it
+// must be bit-exact; it is not used for anything security related.
+#ifndef LIBREDIS_MD5_H
+#define LIBREDIS_MD5_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace libredis {
+
+// Writes the 16-byte MD5 digest of data[0..len) to out. data may be null when
+// len is 0. Allocation-free and reentrant.
+void md5(const uint8_t* data, size_t len, uint8_t out[16]);
+
+}  // namespace libredis
+
+#endif  // LIBREDIS_MD5_H

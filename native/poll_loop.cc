@@ -1,0 +1,284 @@
+#include "poll_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "batch_wrap.h"
+
+namespace libredis {
+
+namespace {
+constexpr size_t kReadBufferBytes = 256 * 1024;
+constexpr int kMaxEvents = 256;
+}  // namespace
+
+PollLoop::PollLoop(napi_env env) : env_(env) {
+  napi_value name;
+  napi_create_string_utf8(env, "libredis.poll", NAPI_AUTO_LENGTH, &name);
+  napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, callJs, &tsfn_);
+  // Only pending work keeps the process alive; see submit() and drain().
+  napi_unref_threadsafe_function(env, tsfn_);
+}
+
+PollLoop::~PollLoop() { shutdown(); }
+
+void PollLoop::start() {
+  started_ = true;
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  evfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = EPOLLIN;
+  ev.data.ptr = nullptr;  // null marks the wakeup fd
+  epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev);
+  readBuf_.resize(kReadBufferBytes);
+  resolver_ = std::make_unique<Resolver>([this](ResolveResult&& r) {
+    Control c{Control::kResolved, nullptr, std::string(), std::move(r)};
+    post(std::move(c));
+  });
+  thread_ = std::thread([this] { run(); });
+}
+
+void PollLoop::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (started_) {
+    stop_.store(true);
+    uint64_t one = 1;
+    ssize_t ignored = write(evfd_, &one, sizeof one);
+    (void)ignored;
+    thread_.join();
+    resolver_.reset();
+    // No JS can run any more: close the sockets without failing jobs into JS.
+    for (auto& entry : open_) entry.second->detachForShutdown();
+    open_.clear();
+    graveyard_.clear();
+    close(epfd_);
+    close(evfd_);
+  }
+  // The environment is going away: free what never finished, without calling JS.
+  for (auto& t : timers_) freeExecution(t.second);
+  timers_.clear();
+  for (Execution* e : incoming_) freeExecution(e);
+  for (Execution* e : done_) freeExecution(e);
+  for (Execution* e : pending_) freeExecution(e);
+  for (Execution* e : completed_) freeExecution(e);
+  completed_.clear();
+  incoming_.clear();
+  done_.clear();
+  pending_.clear();
+  if (tsfn_ != nullptr) {
+    napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+    tsfn_ = nullptr;
+  }
+}
+
+void PollLoop::freeExecution(Execution* exec) { delete exec; }
+
+void PollLoop::submit(Execution* exec) {
+  if (inflight_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+  pending_.push_back(exec);
+}
+
+void PollLoop::flush() {
+  if (pending_.empty() || stopped_) return;
+  if (!started_) start();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (incoming_.empty()) {
+      incoming_.swap(pending_);
+    } else {
+      incoming_.insert(incoming_.end(), pending_.begin(), pending_.end());
+      pending_.clear();
+    }
+  }
+  wake();
+}
+
+void PollLoop::closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason) {
+  if (stopped_ || !started_) return;  // nothing was ever opened on this thread
+  post(Control{force ? Control::kClose : Control::kCloseWhenIdle, std::move(conn), std::move(reason), {}});
+}
+
+void PollLoop::post(Control&& c) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    controls_.push_back(std::move(c));
+  }
+  wake();
+}
+
+void PollLoop::wake() {
+  // One write per sleep: the loop clears the flag before it takes the lists.
+  if (!woken_.exchange(true)) {
+    uint64_t one = 1;
+    ssize_t ignored = write(evfd_, &one, sizeof one);
+    (void)ignored;
+  }
+}
+
+int PollLoop::nextTimeoutMs() const {
+  if (!completed_.empty()) return 0;
+  if (timers_.empty()) return -1;
+  auto left = timers_.begin()->first - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  // Round up: waking early would only spin.
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left + std::chrono::microseconds(999)).count();
+  return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
+}
+
+void PollLoop::run() {
+  epoll_event events[kMaxEvents];
+  std::vector<Execution*> incoming;
+  std::vector<Control> controls;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    int n = epoll_wait(epfd_, events, kMaxEvents, nextTimeoutMs());
+    for (int i = 0; i < n; i++) {
+      if (events[i].data.ptr == nullptr) {
+        uint64_t count;
+        ssize_t ignored = read(evfd_, &count, sizeof count);
+        (void)ignored;
+        woken_.store(false);
+      } else {
+        static_cast<ConnState*>(events[i].data.ptr)->onEvents(events[i].events);
+      }
+    }
+    if (stop_.load()) break;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      incoming.swap(incoming_);
+      controls.swap(controls_);
+    }
+    for (Control& c : controls) {
+      switch (c.kind) {
+        case Control::kResolved: {
+          std::shared_ptr<ConnState> conn = c.resolved.conn.lock();
+          if (conn) conn->onResolved(c.resolved);
+          break;
+        }
+        case Control::kClose:
+          c.conn->close(EK_CLOSED, c.reason);
+          break;
+        case Control::kCloseWhenIdle:
+          c.conn->closeWhenIdle();
+          break;
+      }
+    }
+    controls.clear();
+    for (Execution* e : incoming) startExecution(e);
+    incoming.clear();
+    expireTimers();
+    for (ConnState* c : dirty_) c->flush();
+    dirty_.clear();
+    publish();
+    graveyard_.clear();
+  }
+}
+
+void PollLoop::startExecution(Execution* exec) {
+  exec->remaining = exec->jobs.size();
+  exec->timer = timers_.emplace(exec->deadline, exec);
+  exec->timerArmed = true;
+  if (exec->remaining == 0) {
+    timers_.erase(exec->timer);
+    exec->timerArmed = false;
+    completed_.push_back(exec);
+    return;
+  }
+  for (auto& job : exec->jobs) {
+    if (job->out.empty() && job->expected == 0) {
+      jobDone(job.get());  // nothing to send, nothing owed
+    } else {
+      job->conn->enqueue(*this, job.get());
+    }
+  }
+}
+
+void PollLoop::jobDone(Job* job) {
+  job->done = true;
+  Execution* exec = job->exec;
+  if (job->errorKind != EK_NONE) exec->ok = false;
+  if (--exec->remaining == 0) {
+    if (exec->timerArmed) {
+      timers_.erase(exec->timer);
+      exec->timerArmed = false;
+    }
+    completed_.push_back(exec);
+  }
+}
+
+void PollLoop::expireTimers() {
+  auto now = Clock::now();
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    Execution* exec = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    exec->timerArmed = false;
+    for (auto& job : exec->jobs) {
+      if (!job->done) job->conn->abandon(job.get(), std::string());
+    }
+  }
+}
+
+void PollLoop::markDirty(ConnState* conn) {
+  if (std::find(dirty_.begin(), dirty_.end(), conn) == dirty_.end()) dirty_.push_back(conn);
+}
+
+void PollLoop::trackOpen(std::shared_ptr<ConnState> conn) {
+  ConnState* key = conn.get();
+  open_[key] = std::move(conn);
+}
+
+void PollLoop::untrackOpen(ConnState* conn) {
+  auto it = open_.find(conn);
+  if (it == open_.end()) return;
+  graveyard_.push_back(std::move(it->second));  // the caller may be this very object
+  open_.erase(it);
+}
+
+void PollLoop::publish() {
+  if (completed_.empty()) return;
+  bool signal;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    signal = done_.empty();
+    done_.insert(done_.end(), completed_.begin(), completed_.end());
+  }
+  completed_.clear();
+  if (signal) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+}
+
+void PollLoop::callJs(napi_env env, napi_value, void* context, void*) {
+  if (env == nullptr) return;  // the function is being torn down
+  static_cast<PollLoop*>(context)->drain(env);
+}
+
+void PollLoop::drain(napi_env env) {
+  std::vector<Execution*> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done.swap(done_);
+  }
+  for (Execution* exec : done) {
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    for (auto& job : exec->jobs) {
+      BatchWrap* batch = job->batch;
+      napi_ref ref = job->batchRef;
+      batch->acceptResult(std::move(job));
+      napi_delete_reference(env, ref);
+    }
+    napi_value result;
+    napi_get_boolean(env, exec->ok, &result);
+    napi_resolve_deferred(env, exec->deferred, result);
+    delete exec;
+    napi_close_handle_scope(env, scope);
+  }
+  inflight_ -= done.size();
+  if (inflight_ == 0 && tsfn_ != nullptr) napi_unref_threadsafe_function(env, tsfn_);
+}
+
+}  // namespace libredis

@@ -1,0 +1,97 @@
+// The poll thread: one per Node environment (main thread or worker), shared by
+// every Libredis instance in it. It owns all sockets; the JS thread only hands
+// it Executions and takes finished ones back, one wakeup per poll pass.
+#pragma once
+
+#include <node_api.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "connection.h"
+#include "job.h"
+#include "resolver.h"
+
+namespace libredis {
+
+class PollLoop {
+ public:
+  explicit PollLoop(napi_env env);
+  ~PollLoop();
+
+  // JS thread.
+  void submit(Execution* exec);  // held until flush(), so a tick's work goes out together
+  void flush();
+  void closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason);
+  void shutdown();  // stops the thread; idempotent
+  size_t inflight() const { return inflight_; }
+  bool threadStarted() const { return started_; }
+  napi_env env() const { return env_; }
+
+  // Poll thread, for ConnState.
+  int epfd() const { return epfd_; }
+  void jobDone(Job* job);
+  void markDirty(ConnState* conn);
+  Resolver& resolver() { return *resolver_; }
+  void trackOpen(std::shared_ptr<ConnState> conn);
+  void untrackOpen(ConnState* conn);
+  char* readBuffer(size_t* cap) {
+    *cap = readBuf_.size();
+    return readBuf_.data();
+  }
+
+ private:
+  struct Control {
+    enum Kind { kClose, kCloseWhenIdle, kResolved } kind;
+    std::shared_ptr<ConnState> conn;
+    std::string reason;
+    ResolveResult resolved;
+  };
+
+  void start();
+  void run();
+  void wake();
+  void post(Control&& c);
+  void startExecution(Execution* exec);
+  void expireTimers();
+  int nextTimeoutMs() const;
+  void publish();
+  void drain(napi_env env);
+  static void callJs(napi_env env, napi_value, void* context, void*);
+  static void freeExecution(Execution* exec);
+
+  napi_env env_;
+  napi_threadsafe_function tsfn_ = nullptr;
+  std::thread thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+  int epfd_ = -1;
+  int evfd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> woken_{false};
+
+  std::mutex mu_;  // guards the three hand-over lists
+  std::vector<Execution*> incoming_;
+  std::vector<Control> controls_;
+  std::vector<Execution*> done_;
+
+  // JS thread only.
+  std::vector<Execution*> pending_;
+  size_t inflight_ = 0;
+
+  // Poll thread only.
+  std::multimap<Clock::time_point, Execution*> timers_;
+  std::vector<Execution*> completed_;
+  std::vector<ConnState*> dirty_;
+  std::unordered_map<ConnState*, std::shared_ptr<ConnState>> open_;
+  std::vector<std::shared_ptr<ConnState>> graveyard_;  // freed at the end of a pass
+  std::unique_ptr<Resolver> resolver_;
+  std::vector<char> readBuf_;
+};
+
+}  // namespace libredis

@@ -1,0 +1,26 @@
+import { describe } from './address';
+
+/** A command argument: strings go as UTF-8, Buffers/Uint8Arrays as raw bytes, numbers as decimal text. */
+export type Arg = string | Buffer | Uint8Array | number | bigint;
+
+/**
+ * @internal
+ * Returns the args in the form the native encoder takes (strings and byte
+ * arrays), or throws a TypeError naming the first bad one.
+ */
+export function toWire(args: readonly unknown[], method: string): Array<string | Uint8Array> {
+  let out: unknown[] | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === 'string' || a instanceof Uint8Array) continue;
+    if ((typeof a === 'number' && Number.isFinite(a)) || typeof a === 'bigint') {
+      out ??= args.slice();
+      out[i] = String(a);
+      continue;
+    }
+    throw new TypeError(
+      `${method}: argument ${i + 1} is ${describe(a)}; expected a string, Buffer, Uint8Array, finite number or bigint`,
+    );
+  }
+  return (out ?? args) as Array<string | Uint8Array>;
+}

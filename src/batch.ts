@@ -1,0 +1,150 @@
+import { describe } from './address';
+import { type Arg, toWire } from './arguments';
+import type { Connection } from './connection';
+import { ErrorKind, errorFor, type LibredisError } from './errors';
+import { type NativeBatch, native } from './native';
+import { PackedReplies, type Reply, type ReplyValue } from './reply';
+
+const EMPTY = new PackedReplies(new Int32Array(0), Buffer.alloc(0));
+
+/**
+ * A list of commands sent to one server in one go (pipelined), and after
+ * execution, their replies. Build it with `get`, `set`, `cmd` or `write`
+ * (all chainable), run it with `execute` (or `Connection.execute`, or an
+ * `Executor`), then read replies with `nextReply()` or `values()`.
+ *
+ * Each execution sends the commands added since the previous one, and its
+ * replies replace the previous replies.
+ */
+export class Batch {
+  /** @internal */
+  readonly _native: NativeBatch;
+  /** @internal */
+  _replies: PackedReplies = EMPTY;
+  /** @internal */
+  _errorKind: number = ErrorKind.None;
+  /** @internal */
+  _address: string | undefined;
+  private _cursor = 0;
+
+  /**
+   * Why the last execution failed (timeout, connection failure, protocol
+   * error), naming the server address; null when it succeeded. Error
+   * *replies* from the server do not set it: they are ordinary replies.
+   */
+  error: string | null = null;
+
+  /**
+   * @param commands Raw protocol text to start with (see `write`).
+   * @param numCommands How many replies `commands` will produce.
+   */
+  constructor(commands?: string | Buffer, numCommands = 0) {
+    this._native = new native.NativeBatch();
+    if (commands !== undefined && commands !== '') this.write(commands, numCommands);
+  }
+
+  /**
+   * Appends raw protocol bytes, for example `"INCR counter\r\n"`.
+   * @param numCommands How many replies the data will produce; replies are
+   *   matched to batches by this count, so it must be right.
+   */
+  write(data: string | Buffer | Uint8Array, numCommands = 0): this {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw new TypeError(`write: data must be a string or Buffer, got ${describe(data)}`);
+    }
+    if (!Number.isInteger(numCommands) || numCommands < 0 || numCommands > 0xffffffff) {
+      throw new TypeError(`write: numCommands must be a non-negative integer, got ${describe(numCommands)}`);
+    }
+    this._native.write(data, numCommands);
+    return this;
+  }
+
+  /** Appends `SET key value`. */
+  set(key: Arg, value: Arg): this {
+    const [k, v] = toWire([key, value], 'set');
+    this._native.set(k, v);
+    return this;
+  }
+
+  /** Appends `GET key`. */
+  get(key: Arg): this {
+    this._native.get(typeof key === 'string' ? key : toWire([key], 'get')[0]);
+    return this;
+  }
+
+  /**
+   * Appends any command as a multibulk request, e.g.
+   * `cmd('HINCRBY', 'aKey', 'aField', 10)`. Binary-safe.
+   */
+  cmd(...args: Arg[]): this {
+    if (args.length === 0) throw new TypeError('cmd: needs at least the command name');
+    this._native.cmd(...toWire(args, 'cmd'));
+    return this;
+  }
+
+  /** Executes this batch on `connection`; same as `connection.execute(batch, timeoutMs)`. */
+  execute(connection: Connection, timeoutMs = 5000): Promise<boolean> {
+    if (connection === null || typeof connection !== 'object' || typeof connection.execute !== 'function') {
+      return Promise.reject(new TypeError(`execute: expected a Connection, got ${describe(connection)}`));
+    }
+    return connection.execute(this, timeoutMs);
+  }
+
+  /**
+   * The next reply node, or null when all have been read. Multibulk elements
+   * follow their header depth-first (see `Reply`). String values are UTF-8
+   * decoded; use `nextReplyBuffer()` for bytes.
+   */
+  nextReply(): Reply | null {
+    if (this._cursor >= this._replies.nodeCount) return null;
+    return this._replies.node<string>(this._cursor++, false);
+  }
+
+  /** Like `nextReply()`, with OK, ERROR and BULK values as Buffers. */
+  nextReplyBuffer(): Reply<Buffer> | null {
+    if (this._cursor >= this._replies.nodeCount) return null;
+    return this._replies.node<Buffer>(this._cursor++, true);
+  }
+
+  /** Restarts `nextReply()` from the first reply. */
+  rewind(): this {
+    this._cursor = 0;
+    return this;
+  }
+
+  /**
+   * Every reply of the last execution as a JS value, one per command: strings
+   * (or Buffers with `{ buffers: true }`), numbers, null, nested arrays, and
+   * `ReplyError` objects for error replies, including the ERROR reply that
+   * stands for each command that did not complete.
+   */
+  values(options?: { buffers?: boolean }): ReplyValue[] {
+    return this._replies.values(options?.buffers === true, this._address);
+  }
+
+  /** The typed error for the last failed execution, or null. */
+  failure(): LibredisError | null {
+    return this.error === null ? null : errorFor(this._errorKind, this.error, this._address);
+  }
+
+  /** Commands added since the last execution. */
+  get pendingCommands(): number {
+    return this._native.pending()[1];
+  }
+
+  /** @internal Picks up the result of an execution. */
+  _collect(address: string): void {
+    const r = this._native.takeResult();
+    if (r === undefined) return;
+    this._replies = new PackedReplies(r[0], r[1]);
+    this.error = r[2];
+    this._errorKind = r[3];
+    this._address = address;
+    this._cursor = 0;
+  }
+
+  /** PHP name of `nextReply`. */
+  next_reply(): Reply | null {
+    return this.nextReply();
+  }
+}

@@ -1,0 +1,33 @@
+import type { Batch } from './batch';
+import type { Connection } from './connection';
+import { native, scheduleFlush } from './native';
+
+/** @internal Where a failed execution leaves its message (Libredis.lastError). */
+export interface ErrorSink {
+  _setLastError(message: string): void;
+}
+
+/**
+ * @internal
+ * Runs batches on connections in parallel under one deadline. Resolves true
+ * when every command got its reply.
+ */
+export async function runPairs(
+  timeoutMs: number,
+  connections: readonly Connection[],
+  batches: readonly Batch[],
+  sink: ErrorSink,
+): Promise<boolean> {
+  const args: unknown[] = [timeoutMs];
+  for (let i = 0; i < batches.length; i++) args.push(connections[i]._native, batches[i]._native);
+  const done = (native.submit as (...a: unknown[]) => Promise<boolean>)(...args);
+  scheduleFlush();
+  const ok = await done;
+  let firstError: string | null = null;
+  for (let i = 0; i < batches.length; i++) {
+    batches[i]._collect(connections[i].address);
+    if (firstError === null) firstError = batches[i].error;
+  }
+  if (!ok && firstError !== null) sink._setLastError(firstError);
+  return ok;
+}

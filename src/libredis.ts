@@ -1,0 +1,91 @@
+import { parseAddress } from './address';
+import { Batch } from './batch';
+import { Connection } from './connection';
+import type { ErrorSink } from './execute';
+import { Executor } from './executor';
+import { Ketama } from './ketama';
+
+/**
+ * Entry point, like the PHP extension's `Libredis()`: hands out connections,
+ * batches, executors and Ketama rings. All instances in a thread share one
+ * native poll thread; an idle instance keeps nothing alive.
+ */
+export class Libredis implements ErrorSink {
+  private readonly _connections = new Map<string, Connection>();
+  private _lastError = '';
+
+  /**
+   * The connection for `addr`: the same object for the same address string.
+   * Forms: `host`, `host:port` (default port 6379), `[ipv6]:port`, and unix
+   * socket paths (`/path/redis.sock` or `unix:path`). Nothing connects until
+   * the first execute.
+   */
+  getConnection(addr: string): Connection {
+    let c = this._connections.get(addr);
+    if (c === undefined) {
+      c = new Connection(parseAddress(addr), this);
+      this._connections.set(addr, c);
+    }
+    return c;
+  }
+
+  /** A new batch, optionally starting with raw protocol text (see `Batch.write`). */
+  createBatch(commands?: string | Buffer, numCommands = 0): Batch {
+    return new Batch(commands, numCommands);
+  }
+
+  /** A new executor for running batches on several connections in parallel. */
+  createExecutor(): Executor {
+    return new Executor(this);
+  }
+
+  /** A new, empty Ketama ring. */
+  createKetama(): Ketama {
+    return new Ketama();
+  }
+
+  /**
+   * The message of the last failure (a failed execute, or a failed
+   * `Connection.get`/`set`), then clears it, as the PHP extension does.
+   * Empty when there was none.
+   */
+  lastError(): string {
+    const e = this._lastError;
+    this._lastError = '';
+    return e;
+  }
+
+  /**
+   * Closes every connection of this instance. Pending commands settle at once
+   * with an ERROR reply; later use reconnects.
+   */
+  close(): void {
+    for (const c of this._connections.values()) c.close();
+  }
+
+  /** @internal */
+  _setLastError(message: string): void {
+    this._lastError = message;
+  }
+
+  /** PHP name of `getConnection`. */
+  get_connection(addr: string): Connection {
+    return this.getConnection(addr);
+  }
+  /** PHP name of `createBatch`. */
+  create_batch(commands?: string | Buffer, numCommands = 0): Batch {
+    return this.createBatch(commands, numCommands);
+  }
+  /** PHP name of `createExecutor`. */
+  create_executor(): Executor {
+    return this.createExecutor();
+  }
+  /** PHP name of `createKetama`. */
+  create_ketama(): Ketama {
+    return this.createKetama();
+  }
+  /** PHP name of `lastError`. */
+  last_error(): string {
+    return this.lastError();
+  }
+}

@@ -1,0 +1,64 @@
+// Loads the addon: a prebuilt binary from prebuilds/ when one matches this
+// platform, else the one built from source in build/Release.
+import * as path from 'node:path';
+
+/** @internal */
+export interface NativeBatch {
+  cmd(...args: Array<string | Uint8Array>): void;
+  get(key: string | Uint8Array): void;
+  set(key: string | Uint8Array, value: string | Uint8Array): void;
+  write(data: string | Uint8Array, numCommands: number): void;
+  /** [records, payload, error, errorKind] of the last execution, once. */
+  takeResult(): [Int32Array, Buffer, string | null, number] | undefined;
+  /** The encoded commands not yet executed, and how many replies they owe. */
+  pending(): [Buffer, number];
+}
+
+/** @internal */
+export interface NativeConnection {
+  close(reason?: string): void;
+}
+
+/** @internal */
+export interface NativeKetama {
+  addServer(host: string, port: number, weight: number): void;
+  createContinuum(): void;
+  getServerOrdinal(key: string | Uint8Array): number;
+  getServerAddress(ordinal: number): string;
+  pointCount(): number;
+}
+
+/** @internal */
+export interface NativeBinding {
+  NativeBatch: new () => NativeBatch;
+  NativeConnection: new (isUnix: boolean, host: string, port: number, label: string) => NativeConnection;
+  NativeKetama: new () => NativeKetama;
+  submit(timeoutMs: number, ...pairs: Array<NativeConnection | NativeBatch>): Promise<boolean>;
+  flush(): void;
+  stats(): { threadStarted: boolean; inflight: number };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+/** @internal */
+export const native = load(path.join(__dirname, '..')) as NativeBinding;
+
+let flushScheduled = false;
+const flushNow = (): void => {
+  flushScheduled = false;
+  native.flush();
+};
+
+/**
+ * @internal
+ * Executes submitted in one tick reach the poll thread together, after the
+ * current synchronous code: one wakeup and one write per connection for all
+ * of them.
+ */
+export function scheduleFlush(): void {
+  if (!flushScheduled) {
+    flushScheduled = true;
+    queueMicrotask(flushNow);
+  }
+}

@@ -1,0 +1,107 @@
+import { ReplyError } from './errors';
+
+/** Reply types, numbered as in the libredis PHP extension. */
+export const ReplyType = {
+  ERROR: -1,
+  NONE: 0,
+  OK: 1,
+  BULK_NIL: 2,
+  BULK: 3,
+  MULTIBULK_NIL: 4,
+  MULTIBULK: 5,
+  INTEGER: 6,
+} as const;
+export type ReplyType = (typeof ReplyType)[keyof typeof ReplyType];
+
+/**
+ * One reply node, as `next_reply` gives it in PHP. A multibulk's elements
+ * follow it depth-first, one `level` deeper (the top level is 1).
+ * - OK, ERROR, BULK: `value` is the text, `length` its byte length.
+ * - INTEGER: `value` is a number, `length` the length of its decimal text.
+ * - BULK_NIL, MULTIBULK_NIL: `value` is null, `length` 0.
+ * - MULTIBULK: `value` is null, `length` the element count.
+ */
+export interface Reply<V = string> {
+  type: ReplyType;
+  value: V | number | null;
+  length: number;
+  level: number;
+}
+
+/**
+ * A reply decoded as a JS value: bulk and status replies as strings (or
+ * Buffers), integers as numbers, nils as null, multibulks as arrays, and error
+ * replies as `ReplyError` objects (returned, not thrown).
+ */
+export type ReplyValue = string | Buffer | number | null | ReplyError | ReplyValue[];
+
+const FIELDS = 4;
+
+/** @internal Reads the packed records the native core produces. */
+export class PackedReplies {
+  constructor(
+    readonly records: Int32Array,
+    readonly payload: Buffer,
+  ) {}
+
+  get nodeCount(): number {
+    return this.records.length / FIELDS;
+  }
+
+  node<V>(i: number, asBuffer: boolean): Reply<V> {
+    const r = this.records;
+    const at = i * FIELDS;
+    const type = r[at] as ReplyType;
+    const length = r[at + 2] >>> 0;
+    let value: unknown = null;
+    if (type === ReplyType.BULK || type === ReplyType.OK || type === ReplyType.ERROR) {
+      value = this.bytes(at, length, asBuffer);
+    } else if (type === ReplyType.INTEGER) {
+      value = Number(this.text(at, length));
+    }
+    return { type, value: value as V | number | null, length, level: r[at + 1] };
+  }
+
+  /** Decodes the top-level replies as nested values. */
+  values(asBuffer: boolean, address: string | undefined): ReplyValue[] {
+    const out: ReplyValue[] = [];
+    const cursor = { i: 0 };
+    const n = this.nodeCount;
+    while (cursor.i < n) out.push(this.decode(cursor, asBuffer, address));
+    return out;
+  }
+
+  private decode(cursor: { i: number }, asBuffer: boolean, address: string | undefined): ReplyValue {
+    const at = cursor.i * FIELDS;
+    cursor.i++;
+    const r = this.records;
+    const type = r[at];
+    const length = r[at + 2] >>> 0;
+    switch (type) {
+      case ReplyType.BULK:
+      case ReplyType.OK:
+        return this.bytes(at, length, asBuffer);
+      case ReplyType.INTEGER:
+        return Number(this.text(at, length));
+      case ReplyType.ERROR:
+        return new ReplyError(this.text(at, length), address);
+      case ReplyType.MULTIBULK: {
+        const items: ReplyValue[] = new Array(length);
+        for (let k = 0; k < length; k++) items[k] = this.decode(cursor, asBuffer, address);
+        return items;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private text(at: number, length: number): string {
+    const off = this.records[at + 3] >>> 0;
+    return this.payload.toString('utf8', off, off + length);
+  }
+
+  private bytes(at: number, length: number, asBuffer: boolean): string | Buffer {
+    const off = this.records[at + 3] >>> 0;
+    return asBuffer ? this.payload.subarray(off, off + length) : this.payload.toString('utf8', off, off + length);
+  }
+}
