@@ -10,6 +10,7 @@
         "native/ketama.cc",
         "native/ketama_wrap.cc",
         "native/md5.cc",
+        "native/parser_probe.cc",
         "native/poll_loop.cc",
         "native/resolver.cc",
         "native/resp_parser.cc"

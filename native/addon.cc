@@ -5,6 +5,7 @@
 #include "batch_wrap.h"
 #include "connection_wrap.h"
 #include "ketama_wrap.h"
+#include "parser_probe.h"
 #include "type_tags.h"
 
 namespace libredis {
@@ -14,6 +15,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&Addon::Submit>("submit"),
                            InstanceMethod<&Addon::Flush>("flush"),
                            InstanceMethod<&Addon::Stats>("stats"),
+                           InstanceValue("parseChunks", Napi::Function::New(env, ParseChunks, "parseChunks")),
                            InstanceValue("NativeBatch", BatchWrap::Init(env)),
                            InstanceValue("NativeConnection", ConnectionWrap::Init(env)),
                            InstanceValue("NativeKetama", KetamaWrap::Init(env)),

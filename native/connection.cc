@@ -50,7 +50,6 @@ void ConnState::enqueue(PollLoop& loop, Job* job) {
 
 void ConnState::startConnect() {
   parser_.reset();
-  carry_.clear();
   addrs_.clear();
   addrIndex_ = 0;
   lastConnectError_.clear();
@@ -233,21 +232,9 @@ void ConnState::readAvailable() {
 }
 
 bool ConnState::consume(const char* data, size_t len) {
-  size_t used = 0;
-  bool ok;
-  if (carry_.empty()) {
-    ok = parser_.feed(data, len, *this, &used);
-    if (ok && used < len) carry_.assign(data + used, len - used);
-  } else {
-    carry_.append(data, len);
-    ok = parser_.feed(carry_.data(), carry_.size(), *this, &used);
-    if (ok) carry_.erase(0, used);
-  }
-  if (!ok) {
-    close(EK_PROTOCOL, parser_.error() + " (from " + addr_.label + ")");
-    return false;
-  }
-  return true;
+  if (parser_.consume(data, len, *this)) return true;
+  close(EK_PROTOCOL, parser_.error() + " (from " + addr_.label + ")");
+  return false;
 }
 
 PackedReplies* ConnState::nextReplySink() {
@@ -343,7 +330,6 @@ void ConnState::detachForShutdown() {
 void ConnState::closeSocket() {
   generation_++;
   parser_.reset();
-  carry_.clear();
   if (state_ == State::kResolving) state_ = State::kIdle;
   if (fd_ >= 0) {
     epoll_ctl(loop_->epfd(), EPOLL_CTL_DEL, fd_, nullptr);

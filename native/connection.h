@@ -73,7 +73,6 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   size_t writtenJobs_ = 0;  // queue_[0, writtenJobs_) are fully written
   Job* replying_ = nullptr;  // job receiving the reply being parsed
   RespParser parser_;
-  std::string carry_;  // unparsed tail: at most one partial line
   bool closeWhenIdle_ = false;
 };
 

@@ -42,7 +42,21 @@ static std::string printable(const char* p, size_t n) {
   return s;
 }
 
+bool RespParser::consume(const char* data, size_t len, ReplyTarget& target) {
+  size_t used = 0;
+  if (carry_.empty()) {
+    if (!feed(data, len, target, &used)) return false;
+    if (used < len) carry_.assign(data + used, len - used);
+    return true;
+  }
+  carry_.append(data, len);
+  if (!feed(carry_.data(), carry_.size(), target, &used)) return false;
+  carry_.erase(0, used);
+  return true;
+}
+
 void RespParser::reset() {
+  carry_.clear();
   state_ = State::kLine;
   remaining_.clear();
   sink_ = nullptr;
@@ -168,6 +182,11 @@ bool RespParser::feed(const char* data, size_t len, ReplyTarget& target, size_t*
     // so a line dripped in byte by byte is not searched over and over.
     const char* line = data + pos;
     const size_t avail = len - pos;
+    if (scanned_ == 0 && (line[0] == 0 || strchr("+-:$*", line[0]) == nullptr)) {
+      // Known bad at its first byte: do not wait for a CRLF garbage may never send.
+      ok = fail("unexpected byte '" + printable(line, 1) + "' at the start of a reply");
+      break;
+    }
     const char* cr = static_cast<const char*>(memchr(line + scanned_, '\r', avail - scanned_));
     if (cr == nullptr || cr + 1 >= data + len) {
       scanned_ = cr == nullptr ? avail : static_cast<size_t>(cr - line);

@@ -40,6 +40,11 @@ class RespParser {
   // the parser must be reset() before it is used again.
   bool feed(const char* data, size_t len, ReplyTarget& target, size_t* consumed);
 
+  // Stream form of feed(): takes bytes as they arrive and keeps the unparsed
+  // tail (at most one partial line; bulk data is consumed as it comes) for
+  // the next call.
+  bool consume(const char* data, size_t len, ReplyTarget& target);
+
   void reset();
   bool midReply() const { return sink_ != nullptr; }
   const std::string& error() const { return error_; }
@@ -60,6 +65,7 @@ class RespParser {
   uint64_t bulkLeft_ = 0;
   unsigned crlfSeen_ = 0;
   size_t scanned_ = 0;  // bytes of an incomplete line already searched for CR
+  std::string carry_;   // consume(): bytes not parsed yet
   std::string error_;
 };
 

@@ -36,6 +36,12 @@ export interface NativeBinding {
   submit(timeoutMs: number, ...pairs: Array<NativeConnection | NativeBatch>): Promise<boolean>;
   flush(): void;
   stats(): { threadStarted: boolean; inflight: number };
+  /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */
+  parseChunks(
+    chunks: Buffer[],
+    replies: number,
+    limits?: { maxDepth?: number; maxBulkBytes?: number },
+  ): [Int32Array, Buffer, string | null, number];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,68 @@
+#include "parser_probe.h"
+
+#include <cstring>
+
+#include "resp_parser.h"
+
+namespace libredis {
+
+namespace {
+
+// Takes `limit` top-level replies into one sink, like a connection with a
+// single batch waiting for `limit` replies.
+class ProbeTarget : public ReplyTarget {
+ public:
+  explicit ProbeTarget(uint32_t limit) : limit_(limit) {}
+  PackedReplies* nextReplySink() override { return completed < limit_ ? &sink : nullptr; }
+  void onReplyComplete() override { completed++; }
+  PackedReplies sink;
+  uint32_t completed = 0;
+
+ private:
+  uint32_t limit_;
+};
+
+}  // namespace
+
+Napi::Value ParseChunks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "parseChunks(chunks, replies, limits?)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  ParserLimits limits;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    if (o.Has("maxDepth")) limits.maxDepth = o.Get("maxDepth").As<Napi::Number>().Uint32Value();
+    if (o.Has("maxBulkBytes")) {
+      limits.maxBulkBytes = static_cast<uint64_t>(o.Get("maxBulkBytes").As<Napi::Number>().DoubleValue());
+    }
+  }
+  RespParser parser(limits);
+  ProbeTarget target(info[1].As<Napi::Number>().Uint32Value());
+  Napi::Array chunks = info[0].As<Napi::Array>();
+  Napi::Value error = env.Null();
+  for (uint32_t i = 0; i < chunks.Length(); i++) {
+    Napi::Value c = chunks.Get(i);
+    if (!c.IsBuffer()) {
+      Napi::TypeError::New(env, "parseChunks: every chunk must be a Buffer").ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    Napi::Buffer<char> b = c.As<Napi::Buffer<char>>();
+    if (!parser.consume(b.Data(), b.Length(), target)) {
+      error = Napi::String::New(env, parser.error());
+      break;
+    }
+  }
+  std::vector<int32_t>& rec = target.sink.records;
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, rec.size() * sizeof(int32_t));
+  if (!rec.empty()) memcpy(ab.Data(), rec.data(), rec.size() * sizeof(int32_t));
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, Napi::TypedArrayOf<int32_t>::New(env, rec.size(), ab, 0));
+  out.Set(1u, Napi::Buffer<char>::Copy(env, target.sink.payload.data(), target.sink.payload.size()));
+  out.Set(2u, error);
+  out.Set(3u, Napi::Number::New(env, target.completed));
+  return out;
+}
+
+}  // namespace libredis

@@ -1,0 +1,141 @@
+// Starts real redis-server processes on free loopback ports for the tests,
+// and stops them afterwards. Each server gets its own temporary directory.
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface RedisServer {
+  host: string;
+  port: number;
+  /** "127.0.0.1:port" */
+  address: string;
+  /** Unix socket path, when started with `unixSocket: true`. */
+  socketPath?: string;
+  /** Stops the server (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Kills it with SIGKILL at once and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port. */
+  restart(): Promise<void>;
+  /** Sends one command with a plain socket (independent of the code under test). */
+  command(...args: string[]): Promise<string>;
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function encode(args: string[]): string {
+  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+}
+
+/** One request/reply over a fresh socket; returns the raw reply text. */
+export function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no reply from 127.0.0.1:${port} to ${args.join(' ')}`));
+    }, timeoutMs);
+    sock.on('connect', () => sock.write(encode(args)));
+    sock.on('data', (d) => {
+      data += d.toString('latin1');
+      if (data.endsWith('\r\n')) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(data);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+async function waitReady(port: number, child: ChildProcess): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
+    try {
+      if ((await rawCommand(port, ['PING'], 500)) === '+PONG\r\n') return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`redis-server on port ${port} did not start`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface StartOptions {
+  unixSocket?: boolean;
+  extraArgs?: string[];
+}
+
+export async function startRedis(options: StartOptions = {}): Promise<RedisServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libredis-test-'));
+  const port = await freePort();
+  const socketPath = options.unixSocket ? path.join(dir, 'redis.sock') : undefined;
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--logfile', path.join(dir, 'redis.log'),
+    '--daemonize', 'no',
+    ...(socketPath ? ['--unixsocket', socketPath, '--unixsocketperm', '700'] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitReady(port, child);
+  };
+  const exited = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+  await launch();
+  const server: RedisServer = {
+    host: '127.0.0.1',
+    port,
+    address: `127.0.0.1:${port}`,
+    socketPath,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited();
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited();
+    },
+    async restart() {
+      await launch();
+    },
+    command: (...a: string[]) => rawCommand(port, a),
+  };
+  running.add(server);
+  return server;
+}
+
+const running = new Set<RedisServer>();
+
+/** Stops every server this test file started. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+  running.clear();
+}
