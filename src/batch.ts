@@ -1,6 +1,6 @@
 import { describe } from './address';
 import { type Arg, toWire } from './arguments';
-import type { Connection } from './connection';
+import { Connection } from './connection';
 import { ErrorKind, errorFor, type LibredisError } from './errors';
 import { type NativeBatch, native } from './native';
 import { PackedReplies, type Reply, type ReplyValue } from './reply';
@@ -84,7 +84,7 @@ export class Batch {
 
   /** Executes this batch on `connection`; same as `connection.execute(batch, timeoutMs)`. */
   execute(connection: Connection, timeoutMs = 5000): Promise<boolean> {
-    if (connection === null || typeof connection !== 'object' || typeof connection.execute !== 'function') {
+    if (!(connection instanceof Connection)) {
       return Promise.reject(new TypeError(`execute: expected a Connection, got ${describe(connection)}`));
     }
     return connection.execute(this, timeoutMs);

@@ -1,0 +1,426 @@
+// The Ketama ring against reference values from an independent implementation
+// of /work/shared/KETAMA.md, and against a JS reference ring written here
+// straight from that description (node:crypto MD5, Math.fround).
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Ketama, Libredis } from '../src/index';
+
+// ---------------------------------------------------------------- reference ring
+
+interface RefServer {
+  host: string;
+  port: number;
+  weight: number;
+}
+
+const md5 = (b: Buffer | string) => createHash('md5').update(b).digest();
+
+/** KETAMA.md "points per server": ks for each server (each group is one MD5, 4 points). */
+function groupsPerServer(servers: RefServer[]): number[] {
+  const total = servers.reduce((a, s) => a + s.weight, 0);
+  const n = servers.length;
+  return servers.map((s) => {
+    const pct = Math.fround(Math.fround(s.weight) / Math.fround(total));
+    return Math.max(0, Math.floor(Math.fround(pct * 40 * Math.fround(n))));
+  });
+}
+
+class RefRing {
+  readonly names: Buffer[];
+  readonly points: Array<{ value: number; ordinal: number }> = [];
+  constructor(servers: RefServer[]) {
+    // Name text host:port, capped at 254 bytes.
+    this.names = servers.map((s) => Buffer.from(`${s.host}:${s.port}`, 'utf8').subarray(0, 254));
+    groupsPerServer(servers).forEach((ks, i) => {
+      for (let k = 0; k < ks; k++) {
+        const d = md5(Buffer.concat([this.names[i], Buffer.from(`-${k}`)]));
+        for (let h = 0; h < 4; h++) this.points.push({ value: d.readUInt32LE(4 * h), ordinal: i });
+      }
+    });
+    this.points.sort((a, b) => a.value - b.value);
+  }
+  get pointCount(): number {
+    return this.points.length;
+  }
+  /** Every ordinal the key may map to (more than one only when points tie). */
+  ordinals(key: string | Buffer): number[] {
+    const hash = md5(typeof key === 'string' ? Buffer.from(key, 'utf8') : key).readUInt32LE(0);
+    let lo = 0;
+    let hi = this.points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.points[mid].value < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.points.length) lo = 0;
+    // Points are sorted, so equal values (ties) sit next to each other.
+    const v = this.points[lo].value;
+    const out = new Set<number>();
+    for (let i = lo; i < this.points.length && this.points[i].value === v; i++) out.add(this.points[i].ordinal);
+    for (let i = lo - 1; i >= 0 && this.points[i].value === v; i--) out.add(this.points[i].ordinal);
+    return [...out];
+  }
+  ordinal(key: string | Buffer): number {
+    return this.ordinals(key)[0];
+  }
+}
+
+function build(servers: RefServer[], ring: Ketama = new Ketama()): Ketama {
+  for (const s of servers) ring.addServer(s.host, s.port, s.weight);
+  return ring.createContinuum();
+}
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHARS = ['a', 'z', '0', ':', ' ', '-', 'é', 'ж', '€', '中', '😀', '\u0000', '\n'];
+function randomString(rand: () => number, maxLen: number): string {
+  const n = Math.floor(rand() * (maxLen + 1));
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    s += rand() < 0.6 ? String.fromCharCode(0x21 + Math.floor(rand() * 94)) : CHARS[Math.floor(rand() * CHARS.length)];
+  }
+  return s;
+}
+function randomBuffer(rand: () => number, maxLen: number): Buffer {
+  const b = Buffer.alloc(Math.floor(rand() * (maxLen + 1)));
+  for (let i = 0; i < b.length; i++) b[i] = Math.floor(rand() * 256);
+  return b;
+}
+
+const EIGHT: RefServer[] = [600, 300, 200, 350, 1000, 800, 950, 100].map((weight, i) => ({
+  host: `10.0.1.${i + 1}`,
+  port: 11211,
+  weight,
+}));
+const TWO: RefServer[] = [
+  { host: '127.0.0.1', port: 6379, weight: 1 },
+  { host: '127.0.0.1', port: 6380, weight: 1 },
+];
+
+// ---------------------------------------------------------------- tests
+
+describe('Ketama: reference values', () => {
+  it('8-server weighted ring (KETAMA.md example)', () => {
+    const ring = build(EIGHT, new Libredis().createKetama());
+    expect(ring.pointCount).toBe(1264);
+    expect(ring.getServerOrdinal('piet5234')).toBe(4);
+    expect(ring.getServerAddress(4)).toBe('10.0.1.5:11211');
+    expect(ring.getServerOrdinal('')).toBe(3);
+    expect(ring.getServerOrdinal('foo')).toBe(6);
+    expect(ring.getServerOrdinal('bar')).toBe(5);
+    expect(ring.getServerOrdinal('hello')).toBe(6);
+    expect(ring.getServerOrdinal('user:1000')).toBe(6);
+    expect(ring.getServerOrdinal('a')).toBe(7);
+    for (let i = 0; i < 8; i++) expect(ring.getServerAddress(i)).toBe(`10.0.1.${i + 1}:11211`);
+  });
+
+  it('2 equal servers', () => {
+    const ring = build(TWO);
+    expect(ring.pointCount).toBe(320);
+    const expected = [0, 1, 1, 0, 1, 0, 0, 0, 1, 1];
+    for (let i = 0; i < 10; i++) expect(ring.getServerOrdinal(`key${i}`), `key${i}`).toBe(expected[i]);
+    expect(ring.getServerAddress(0)).toBe('127.0.0.1:6379');
+    expect(ring.getServerAddress(1)).toBe('127.0.0.1:6380');
+  });
+
+  it('weights 1000000 and 1: the light server gets no points and no key', () => {
+    const ring = build([
+      { ...TWO[0], weight: 1_000_000 },
+      { ...TWO[1], weight: 1 },
+    ]);
+    expect(ring.pointCount).toBe(316);
+    let toSecond = 0;
+    for (let i = 0; i < 10_000; i++) if (ring.getServerOrdinal(`k${i}`) !== 0) toSecond++;
+    expect(toSecond).toBe(0);
+  });
+
+  it('weights 1..7: 1120 points (the float32 rounding of KETAMA.md, not plain double math)', () => {
+    const servers = [1, 2, 3, 4, 5, 6, 7].map((weight, i) => ({ host: `10.0.0.${i + 1}`, port: 6379, weight }));
+    expect(build(servers).pointCount).toBe(1120);
+    expect(new RefRing(servers).pointCount).toBe(1120); // the reference model agrees
+    // Doing every step in doubles gives another count here, so this case tells them apart.
+    const doubles = servers.reduce((a, s) => a + 4 * Math.floor((s.weight / 28) * 40 * 7), 0);
+    expect(doubles).not.toBe(1120);
+  });
+
+  it('a single server gets 40 groups of 4 points and every key', () => {
+    const ring = build([{ host: 'solo', port: 6379, weight: 5 }]);
+    expect(ring.pointCount).toBe(160);
+    const seen = new Set<number>();
+    for (let i = 0; i < 1000; i++) seen.add(ring.getServerOrdinal(`k${i}`));
+    expect([...seen]).toEqual([0]);
+  });
+
+  it('a zero-weight server gets no points and never receives a key', () => {
+    const servers = [
+      { host: 'a', port: 1, weight: 1 },
+      { host: 'b', port: 1, weight: 0 },
+      { host: 'c', port: 1, weight: 1 },
+    ];
+    const ring = build(servers);
+    // pct 0.5 for a and c: floor(0.5 * 40 * 3) = 60 groups each, 240 points each.
+    expect(ring.pointCount).toBe(480);
+    expect(ring.getServerAddress(1)).toBe('b:1');
+    const seen = new Set<number>();
+    for (let i = 0; i < 5000; i++) seen.add(ring.getServerOrdinal(`k${i}`));
+    expect([...seen].sort()).toEqual([0, 2]);
+  });
+
+  it('the JS reference ring reproduces the given reference values too', () => {
+    const ref8 = new RefRing(EIGHT);
+    expect(ref8.pointCount).toBe(1264);
+    expect(ref8.ordinal('piet5234')).toBe(4);
+    expect(ref8.ordinal('')).toBe(3);
+    const ref2 = new RefRing(TWO);
+    expect(ref2.pointCount).toBe(320);
+    expect([...Array(10).keys()].map((i) => ref2.ordinal(`key${i}`))).toEqual([0, 1, 1, 0, 1, 0, 0, 0, 1, 1]);
+  });
+});
+
+describe('Ketama: life cycle', () => {
+  it('lookups return -1 before createContinuum', () => {
+    const ring = new Ketama();
+    expect(ring.getServerOrdinal('x')).toBe(-1);
+    expect(ring.pointCount).toBe(0);
+    for (const s of EIGHT) ring.addServer(s.host, s.port, s.weight);
+    expect(ring.getServerOrdinal('piet5234')).toBe(-1);
+    expect(ring.getServerOrdinal(Buffer.from('piet5234'))).toBe(-1);
+    expect(ring.pointCount).toBe(0);
+    // Addresses are known as soon as servers are added.
+    expect(ring.getServerAddress(4)).toBe('10.0.1.5:11211');
+    ring.createContinuum();
+    expect(ring.getServerOrdinal('piet5234')).toBe(4);
+  });
+
+  it('createContinuum with no servers does nothing; servers can still be added and the ring built', () => {
+    const ring = new Ketama();
+    expect(ring.createContinuum()).toBe(ring);
+    expect(ring.pointCount).toBe(0);
+    expect(ring.getServerOrdinal('piet5234')).toBe(-1);
+    build(EIGHT, ring);
+    expect(ring.pointCount).toBe(1264);
+    expect(ring.getServerOrdinal('piet5234')).toBe(4);
+  });
+
+  it('createContinuum a second time is a no-op', () => {
+    const ring = build(EIGHT);
+    const before = [...Array(200).keys()].map((i) => ring.getServerOrdinal(`k${i}`));
+    ring.createContinuum();
+    expect(ring.pointCount).toBe(1264);
+    expect([...Array(200).keys()].map((i) => ring.getServerOrdinal(`k${i}`))).toEqual(before);
+  });
+
+  it('servers added after createContinuum are ignored', () => {
+    const ring = build(TWO);
+    const before = [...Array(500).keys()].map((i) => ring.getServerOrdinal(`k${i}`));
+    ring.addServer('10.9.9.9', 6379, 1000);
+    ring.createContinuum();
+    expect(ring.pointCount).toBe(320);
+    expect(ring.getServerAddress(2)).toBe('');
+    expect([...Array(500).keys()].map((i) => ring.getServerOrdinal(`k${i}`))).toEqual(before);
+  });
+
+  it('getServerAddress out of range returns the empty string', () => {
+    const ring = build(EIGHT);
+    for (const o of [-1, 8, 9, 1000, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 32 + 4]) {
+      expect(ring.getServerAddress(o), String(o)).toBe('');
+    }
+    expect(new Ketama().getServerAddress(0)).toBe('');
+  });
+
+  it('PHP aliases behave like the camelCase methods', () => {
+    const ring = new Libredis().create_ketama();
+    for (const s of EIGHT) expect(ring.add_server(s.host, s.port, s.weight)).toBe(ring);
+    expect(ring.get_server_ordinal('piet5234')).toBe(-1);
+    expect(ring.create_continuum()).toBe(ring);
+    expect(ring.pointCount).toBe(1264);
+    expect(ring.get_server_ordinal('piet5234')).toBe(4);
+    expect(ring.get_server_ordinal('')).toBe(3);
+    expect(ring.get_server_address(4)).toBe('10.0.1.5:11211');
+    expect(ring.get_server_address(99)).toBe('');
+  });
+});
+
+describe('Ketama: keys', () => {
+  it('a Buffer or Uint8Array key maps like the string with the same UTF-8 bytes', () => {
+    const ring = build(EIGHT);
+    for (const k of ['', 'piet5234', 'foo', 'ключ', '😀', 'a\u0000b', 'é€😀中', 'x'.repeat(1000)]) {
+      const bytes = Buffer.from(k, 'utf8');
+      expect(ring.getServerOrdinal(bytes), JSON.stringify(k)).toBe(ring.getServerOrdinal(k));
+      expect(ring.getServerOrdinal(new Uint8Array(bytes)), JSON.stringify(k)).toBe(ring.getServerOrdinal(k));
+    }
+    // A view at an offset hashes only its own bytes.
+    const backing = Buffer.from('xxpiet5234yy');
+    expect(ring.getServerOrdinal(backing.subarray(2, 10))).toBe(4);
+  });
+
+  function agreeOn(ring: Ketama, ref: RefRing, rand: () => number, n: number, maxLen: number) {
+    let mismatches = 0;
+    const firstBad: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const key: string | Buffer = i % 2 === 0 ? randomString(rand, maxLen) : randomBuffer(rand, maxLen);
+      const got = ring.getServerOrdinal(key);
+      if (!ref.ordinals(key).includes(got)) {
+        mismatches++;
+        if (firstBad.length < 5) firstBad.push(`${Buffer.from(key as string).toString('hex')} -> ${got}, expected ${ref.ordinals(key)}`);
+      }
+    }
+    expect(firstBad).toEqual([]);
+    expect(mismatches).toBe(0);
+  }
+
+  it('agrees with the JS reference on 20,000 random string and binary keys (8-server ring)', () => {
+    const ring = build(EIGHT);
+    const ref = new RefRing(EIGHT);
+    expect(ring.pointCount).toBe(ref.pointCount);
+    agreeOn(ring, ref, prng(1), 20_000, 40);
+  });
+
+  it('agrees with the JS reference on a random ring (random hosts, ports, weights)', () => {
+    const rand = prng(77);
+    const servers: RefServer[] = [];
+    const count = 3 + Math.floor(rand() * 20);
+    for (let i = 0; i < count; i++) {
+      servers.push({
+        host: rand() < 0.3 ? `cache-${i}.example.com` : `192.168.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}`,
+        port: 1 + Math.floor(rand() * 65535),
+        weight: rand() < 0.1 ? 0 : 1 + Math.floor(rand() * 5000),
+      });
+    }
+    const ring = build(servers);
+    const ref = new RefRing(servers);
+    expect(ring.pointCount).toBe(ref.pointCount);
+    for (let i = 0; i < count; i++) expect(ring.getServerAddress(i)).toBe(`${servers[i].host}:${servers[i].port}`);
+    agreeOn(ring, ref, rand, 20_000, 40);
+  });
+
+  it('point counts agree with the reference for many random weight sets', () => {
+    const rand = prng(4242);
+    for (let iter = 0; iter < 200; iter++) {
+      const n = 1 + Math.floor(rand() * 12);
+      const servers: RefServer[] = [];
+      for (let i = 0; i < n; i++) {
+        const w = rand() < 0.2 ? Math.floor(rand() * 4_000_000_000) : Math.floor(rand() * 100);
+        servers.push({ host: `h${i}`, port: 6379, weight: w });
+      }
+      if (servers.every((s) => s.weight === 0)) servers[0].weight = 1;
+      const expected = 4 * groupsPerServer(servers).reduce((a, b) => a + b, 0);
+      expect(build(servers).pointCount, JSON.stringify(servers.map((s) => s.weight))).toBe(expected);
+    }
+  });
+
+  // With 64 equal servers, a wrong hash agrees with the right one only ~1/64 of the time.
+  const SIXTY_FOUR: RefServer[] = [...Array(64).keys()].map((i) => ({ host: `10.1.0.${i}`, port: 7000 + i, weight: 1 }));
+
+  it('keys around and beyond the 256-byte stack buffer, ASCII and multibyte', () => {
+    const ring = build(SIXTY_FOUR);
+    const ref = new RefRing(SIXTY_FOUR);
+    expect(ring.pointCount).toBe(ref.pointCount);
+    const makers: Array<(len: number) => string> = [
+      (len) => 'k'.repeat(len),
+      (len) => 'q'.repeat(len - 2) + 'é',
+      (len) => 'w'.repeat(len - 3) + '€',
+      (len) => 'e'.repeat(len - 4) + '😀',
+      (len) => '€' + 'r'.repeat(len - 3),
+    ];
+    for (const make of makers) {
+      for (let len = 230; len <= 280; len++) {
+        const key = make(len);
+        expect(Buffer.byteLength(key)).toBe(len);
+        const want = ref.ordinals(key);
+        expect(want, `len ${len}`).toContain(ring.getServerOrdinal(key));
+        expect(ring.getServerOrdinal(Buffer.from(key))).toBe(ring.getServerOrdinal(key));
+      }
+    }
+    for (let k = 80; k <= 90; k++) {
+      const key = '中'.repeat(k);
+      expect(ref.ordinals(key)).toContain(ring.getServerOrdinal(key));
+    }
+    for (const key of ['z'.repeat(10_000), '😀'.repeat(5000), 'ключ'.repeat(3000)]) {
+      expect(ref.ordinals(key)).toContain(ring.getServerOrdinal(key));
+    }
+  });
+
+  it('a host name longer than 254 bytes is cut to 254 bytes of host:port text', () => {
+    const longHost = 'h'.repeat(300);
+    const servers: RefServer[] = [
+      { host: longHost, port: 6379, weight: 1 },
+      { host: 'x'.repeat(250), port: 6379, weight: 1 }, // 'x'*250 + ':6379' = 255 bytes -> cut to 'x'*250 + ':637'
+      { host: 'y'.repeat(249), port: 6379, weight: 1 }, // exactly 254 bytes: kept whole
+      { host: 'short', port: 1, weight: 1 },
+    ];
+    const ring = build(servers);
+    expect(ring.getServerAddress(0)).toBe('h'.repeat(254));
+    expect(ring.getServerAddress(1)).toBe('x'.repeat(250) + ':637');
+    expect(ring.getServerAddress(2)).toBe('y'.repeat(249) + ':6379');
+    expect(ring.getServerAddress(3)).toBe('short:1');
+    // The ring is built from the cut names (points come from name + "-" + k).
+    const ref = new RefRing(servers);
+    expect(ring.pointCount).toBe(ref.pointCount);
+    agreeOn(ring, ref, prng(9), 3000, 20);
+  });
+
+  it('a multibyte host name is cut at 254 bytes, even inside a character', () => {
+    // 'a' + 100 x '€' + ':6379' is 306 bytes; the first 254 end one byte into a '€'.
+    const servers: RefServer[] = [
+      { host: 'a' + '€'.repeat(100), port: 6379, weight: 3 },
+      { host: 'ключ'.repeat(40), port: 6380, weight: 2 },
+      { host: 'plain', port: 6379, weight: 1 },
+    ];
+    const ring = build(servers);
+    expect(ring.getServerAddress(0).startsWith('a' + '€'.repeat(84))).toBe(true);
+    expect(ring.getServerAddress(0)).not.toContain(':6379');
+    const ref = new RefRing(servers);
+    expect(ring.pointCount).toBe(ref.pointCount);
+    agreeOn(ring, ref, prng(10), 3000, 20);
+  });
+});
+
+describe('Ketama: argument errors', () => {
+  it('addServer rejects bad arguments with a TypeError', () => {
+    const ring = new Ketama();
+    expect(() => ring.addServer('', 6379, 1)).toThrow(TypeError);
+    expect(() => ring.addServer('', 6379, 1)).toThrow(/host/);
+    expect(() => ring.addServer('h', 6379, 1.5)).toThrow(/weight/);
+    expect(() => ring.addServer('h', 6379, -1)).toThrow(/weight/);
+    expect(() => ring.addServer('h', 6379, NaN)).toThrow(TypeError);
+    expect(() => ring.addServer('h', 6379, 2 ** 32)).toThrow(TypeError);
+    expect(() => ring.addServer('h', 70000, 1)).toThrow(/port/);
+    expect(() => ring.addServer('h', -1, 1)).toThrow(/port/);
+    expect(() => ring.addServer('h', 1.5, 1)).toThrow(TypeError);
+    expect(() => ring.addServer(123 as never, 6379, 1)).toThrow(/host/);
+    expect(() => ring.addServer(undefined as never, 6379, 1)).toThrow(TypeError);
+    expect(() => ring.addServer('h', '6379' as never, 1)).toThrow(TypeError);
+    expect(() => ring.add_server('', 6379, 1)).toThrow(TypeError);
+    // Nothing was added by the failed calls.
+    expect(ring.getServerAddress(0)).toBe('');
+    ring.createContinuum();
+    expect(ring.pointCount).toBe(0);
+  });
+
+  it('getServerOrdinal rejects keys that are not strings or byte arrays', () => {
+    const ring = build(EIGHT);
+    for (const bad of [123, undefined, {}, null, true, [1, 2], new Uint16Array(2), 5n]) {
+      expect(() => ring.getServerOrdinal(bad as never), String(bad)).toThrow(TypeError);
+    }
+    expect(() => ring.getServerOrdinal(123 as never)).toThrow(/key/);
+    expect(() => ring.get_server_ordinal({} as never)).toThrow(TypeError);
+    // Also before createContinuum.
+    expect(() => new Ketama().getServerOrdinal(undefined as never)).toThrow(TypeError);
+  });
+
+  it('getServerAddress rejects a non-integer ordinal', () => {
+    const ring = build(EIGHT);
+    expect(() => ring.getServerAddress(1.5)).toThrow(TypeError);
+    expect(() => ring.getServerAddress('1' as never)).toThrow(TypeError);
+  });
+});
