@@ -74,6 +74,10 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
   }
 
   std::shared_ptr<PollLoop> loop = this->loop(env);
+  if (loop->stopped()) {
+    Napi::Error::New(env, "libredis: this thread's environment is shutting down").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
   auto* exec = new Execution();
   exec->timeoutMs = timeoutMs;
   exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
@@ -104,7 +108,7 @@ Napi::Value Addon::Flush(const Napi::CallbackInfo& info) {
 Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("threadStarted", Napi::Boolean::New(env, loop_ && loop_->threadStarted()));
+  o.Set("threadStarted", Napi::Boolean::New(env, loop_ && loop_->threadRunning()));
   o.Set("inflight", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->inflight()) : 0));
   return o;
 }

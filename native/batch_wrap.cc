@@ -65,8 +65,9 @@ void freeString(napi_env env, void*, void* hint) {
   delete s;
 }
 
+// Returns nullptr with a JS exception pending when Node refuses the buffer.
 napi_value bufferFrom(napi_env env, std::string&& bytes) {
-  napi_value result;
+  napi_value result = nullptr;
   if (bytes.size() > kCopyLimit) {
     auto* owned = new std::string(std::move(bytes));
     napi_status st = napi_create_external_buffer(env, owned->size(), &(*owned)[0], freeString, owned, &result);
@@ -75,11 +76,12 @@ napi_value bufferFrom(napi_env env, std::string&& bytes) {
       napi_adjust_external_memory(env, static_cast<int64_t>(owned->capacity()), &ignored);
       return result;
     }
-    bytes = std::move(*owned);  // external buffers refused (e.g. a memory cage): copy
+    if (st != napi_no_external_buffers_allowed) return nullptr;  // Node already freed `owned`
+    bytes = std::move(*owned);  // external buffers refused (a memory cage): copy
     delete owned;
   }
   void* data;
-  napi_create_buffer_copy(env, bytes.size(), bytes.data(), &data, &result);
+  if (napi_create_buffer_copy(env, bytes.size(), bytes.data(), &data, &result) != napi_ok) return nullptr;
   return result;
 }
 
@@ -90,29 +92,40 @@ void freeRecords(napi_env env, void*, void* hint) {
   delete v;
 }
 
+// Returns nullptr with a JS exception pending when Node refuses the memory.
 napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
   size_t count = values.size();
   size_t bytes = count * sizeof(int32_t);
   napi_value ab = nullptr;
   if (bytes > kCopyLimit) {
     auto* owned = new std::vector<int32_t>(std::move(values));
-    if (napi_create_external_arraybuffer(env, owned->data(), bytes, freeRecords, owned, &ab) == napi_ok) {
+    napi_status st = napi_create_external_arraybuffer(env, owned->data(), bytes, freeRecords, owned, &ab);
+    if (st == napi_ok) {
       int64_t ignored;
       napi_adjust_external_memory(env, static_cast<int64_t>(owned->capacity() * sizeof(int32_t)), &ignored);
-    } else {
+    } else if (st == napi_no_external_buffers_allowed) {
       values = std::move(*owned);
       delete owned;
       ab = nullptr;
+    } else {
+      return nullptr;
     }
   }
   if (ab == nullptr) {
     void* data = nullptr;
-    napi_create_arraybuffer(env, bytes, &data, &ab);
+    if (napi_create_arraybuffer(env, bytes, &data, &ab) != napi_ok) return nullptr;
     if (bytes > 0) memcpy(data, values.data(), bytes);
   }
-  napi_value result;
-  napi_create_typedarray(env, napi_int32_array, count, ab, 0, &result);
+  napi_value result = nullptr;
+  if (napi_create_typedarray(env, napi_int32_array, count, ab, 0, &result) != napi_ok) return nullptr;
   return result;
+}
+
+// A batch's reply count is a uint32, as in the reply records.
+bool tooMany(napi_env env, uint32_t have, uint64_t adding) {
+  if (have + adding <= 0xffffffffull) return false;
+  napi_throw_range_error(env, nullptr, "a batch cannot hold more than 4294967295 commands");
+  return true;
 }
 
 }  // namespace
@@ -140,6 +153,7 @@ Napi::Value BatchWrap::Cmd(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "cmd() needs at least one argument (the command name)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
+  if (tooMany(env, count_, 1)) return Napi::Value();
   size_t mark = out_.size();
   appendArrayHeader(out_, argc);
   for (size_t i = 0; i < argc; i++) {
@@ -156,6 +170,7 @@ Napi::Value BatchWrap::Cmd(const Napi::CallbackInfo& info) {
 
 Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
+  if (tooMany(env, count_, 1)) return Napi::Value();
   size_t mark = out_.size();
   out_.append("*2\r\n$3\r\nGET\r\n", 13);
   if (info.Length() < 1 || !appendArg(env, info[0], out_)) {
@@ -169,6 +184,7 @@ Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
+  if (tooMany(env, count_, 1)) return Napi::Value();
   size_t mark = out_.size();
   out_.append("*3\r\n$3\r\nSET\r\n", 13);
   if (info.Length() < 2 || !appendArg(env, info[0], out_) || !appendArg(env, info[1], out_)) {
@@ -188,10 +204,10 @@ Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {
   if (info.Length() >= 1) napi_typeof(env, info[0], &t);
   const char* data;
   size_t len;
+  size_t at = out_.size();
   if (t == napi_string) {
     size_t size = 0;
     napi_get_value_string_utf8(env, info[0], nullptr, 0, &size);
-    size_t at = out_.size();
     out_.resize(at + size + 1);
     napi_get_value_string_utf8(env, info[0], &out_[at], size + 1, &size);
     out_.resize(at + size);
@@ -199,6 +215,20 @@ Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {
     out_.append(data, len);
   } else {
     Napi::TypeError::New(env, "write() data must be a string or a Buffer").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  // Every command takes at least a byte: a larger count cannot be right, and
+  // would have the batch wait for (and record) replies that never come.
+  size_t written = out_.size() - at;
+  if (n > written) {
+    out_.resize(at);
+    Napi::RangeError::New(env, "write(): numCommands " + std::to_string(n) + " is more than the " +
+                                   std::to_string(written) + " bytes written could hold")
+        .ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  if (tooMany(env, count_, n)) {
+    out_.resize(at);
     return Napi::Value();
   }
   count_ += n;
@@ -218,10 +248,14 @@ Napi::Value BatchWrap::TakeResult(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   if (!result_) return info.Env().Undefined();
   std::unique_ptr<Job> job = std::move(result_);
+  napi_value records = int32ArrayFrom(env, std::move(job->replies.records));
+  if (records == nullptr) return Napi::Value();
+  napi_value payload = bufferFrom(env, std::move(job->replies.payload));
+  if (payload == nullptr) return Napi::Value();
   napi_value out;
   napi_create_array_with_length(env, 4, &out);
-  napi_set_element(env, out, 0, int32ArrayFrom(env, std::move(job->replies.records)));
-  napi_set_element(env, out, 1, bufferFrom(env, std::move(job->replies.payload)));
+  napi_set_element(env, out, 0, records);
+  napi_set_element(env, out, 1, payload);
   napi_value err;
   if (job->errorKind == EK_NONE) {
     napi_get_null(env, &err);

@@ -72,6 +72,7 @@ void ConnState::startConnect() {
 
 void ConnState::onResolved(const ResolveResult& result) {
   if (state_ != State::kResolving || result.generation != generation_) return;
+  if (maybeCloseIdle()) return;
   if (!result.error.empty()) {
     state_ = State::kIdle;
     close(EK_CONNECTION, "connection to " + addr_.label + " failed: " + result.error);
@@ -118,6 +119,7 @@ void ConnState::connectNext() {
 }
 
 void ConnState::onConnected() {
+  if (maybeCloseIdle()) return;
   state_ = State::kReady;
   updateInterest();
   loop_->markDirty(this);
@@ -157,7 +159,13 @@ void ConnState::onEvents(uint32_t events) {
   }
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) readAvailable();
   if (fd_ >= 0 && (events & EPOLLOUT)) flush();
-  if (fd_ >= 0 && closeWhenIdle_ && queue_.empty()) closeSocket();
+  maybeCloseIdle();
+}
+
+bool ConnState::maybeCloseIdle() {
+  if (!closeWhenIdle_ || !queue_.empty()) return false;
+  closeSocket();
+  return true;
 }
 
 void ConnState::flush() {
@@ -238,7 +246,12 @@ bool ConnState::consume(const char* data, size_t len) {
 }
 
 PackedReplies* ConnState::nextReplySink() {
-  for (Job* j : queue_) {
+  // Only a job whose bytes have (at least partly) gone out can be answered;
+  // a reply for anything else means the server sent more replies than were
+  // counted (a wrong count to write(), or a command like SUBSCRIBE).
+  for (size_t i = 0; i < queue_.size(); i++) {
+    Job* j = queue_[i];
+    if (i > writtenJobs_ || (i == writtenJobs_ && j->written == 0)) return nullptr;
     if (j->received < j->expected) {
       replying_ = j;
       return &j->replies;
@@ -282,11 +295,21 @@ void ConnState::abandon(Job* job, const std::string& reason) {
     return;
   }
   size_t index = static_cast<size_t>(it - queue_.begin());
-  if (job->written == 0 && index >= writtenJobs_) {
+  bool replying = parser_.midReply() && replying_ == job;
+  if (job->written == 0 && index >= writtenJobs_ && !replying) {
     // Nothing of it was sent, and so nothing after it either: drop it alone.
     queue_.erase(it);
     job->fail(EK_TIMEOUT, why);
     finish(job);
+    maybeCloseIdle();
+    return;
+  }
+  if (job->fullyWritten() && job->received == job->expected && !replying) {
+    // Sent whole and owed nothing (a write() counted as no replies): done.
+    queue_.erase(it);
+    writtenJobs_--;
+    finish(job);
+    maybeCloseIdle();
     return;
   }
   queue_.erase(it);

@@ -37,6 +37,8 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   void close(ErrorKind kind, const std::string& reason);
   // Closes once no job is pending (the JS handle is gone).
   void closeWhenIdle();
+  // Closes now if the JS handle is gone and nothing is pending; true if it did.
+  bool maybeCloseIdle();
   bool isOpen() const { return fd_ >= 0; }
   // The environment is ending: close the socket and forget the jobs, which
   // the loop frees itself.

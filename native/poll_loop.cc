@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <system_error>
 
 #include "batch_wrap.h"
 
@@ -26,27 +28,54 @@ PollLoop::PollLoop(napi_env env) : env_(env) {
 
 PollLoop::~PollLoop() { shutdown(); }
 
-void PollLoop::start() {
+bool PollLoop::start() {
   started_ = true;
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) return failStart("epoll_create1", errno);
   evfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (evfd_ < 0) return failStart("eventfd", errno);
   epoll_event ev;
   memset(&ev, 0, sizeof ev);
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;  // null marks the wakeup fd
-  epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev);
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev) != 0) return failStart("epoll_ctl", errno);
   readBuf_.resize(kReadBufferBytes);
   resolver_ = std::make_unique<Resolver>([this](ResolveResult&& r) {
-    Control c{Control::kResolved, nullptr, std::string(), std::move(r)};
+    Control c{Control::kResolved, nullptr, nullptr, std::string(), std::move(r)};
     post(std::move(c));
   });
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    return failStart("std::thread", e.code().value());
+  }
+  running_ = true;
+  return true;
+}
+
+bool PollLoop::failStart(const char* what, int err) {
+  startError_ = std::string("libredis could not start its poll thread: ") + what + ": " + strerror(err);
+  if (evfd_ >= 0) close(evfd_);
+  if (epfd_ >= 0) close(epfd_);
+  evfd_ = epfd_ = -1;
+  return false;
+}
+
+// Without a poll thread nothing can run: every execute fails at once.
+void PollLoop::failPending() {
+  for (Execution* e : pending_) {
+    for (auto& job : e->jobs) job->fail(EK_CONNECTION, startError_);
+    e->ok = false;
+    done_.push_back(e);
+  }
+  pending_.clear();
+  drain(env_);
 }
 
 void PollLoop::shutdown() {
   if (stopped_) return;
   stopped_ = true;
-  if (started_) {
+  if (running_) {
     stop_.store(true);
     uint64_t one = 1;
     ssize_t ignored = write(evfd_, &one, sizeof one);
@@ -63,12 +92,14 @@ void PollLoop::shutdown() {
   // The environment is going away: free what never finished, without calling JS.
   for (auto& t : timers_) freeExecution(t.second);
   timers_.clear();
-  for (Execution* e : incoming_) freeExecution(e);
+  for (Control& c : controls_) {
+    if (c.kind == Control::kExecute) freeExecution(c.exec);
+  }
+  controls_.clear();
   for (Execution* e : done_) freeExecution(e);
   for (Execution* e : pending_) freeExecution(e);
   for (Execution* e : completed_) freeExecution(e);
   completed_.clear();
-  incoming_.clear();
   done_.clear();
   pending_.clear();
   if (tsfn_ != nullptr) {
@@ -77,7 +108,14 @@ void PollLoop::shutdown() {
   }
 }
 
-void PollLoop::freeExecution(Execution* exec) { delete exec; }
+void PollLoop::freeExecution(Execution* exec) {
+  for (auto& job : exec->jobs) {
+    if (!job) continue;
+    if (job->conn) job->conn->detachForShutdown();  // it may still list the job
+    if (job->batchRef != nullptr) napi_delete_reference(env_, job->batchRef);
+  }
+  delete exec;
+}
 
 void PollLoop::submit(Execution* exec) {
   if (inflight_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
@@ -87,21 +125,24 @@ void PollLoop::submit(Execution* exec) {
 void PollLoop::flush() {
   if (pending_.empty() || stopped_) return;
   if (!started_) start();
+  if (!running_) {
+    failPending();
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (incoming_.empty()) {
-      incoming_.swap(pending_);
-    } else {
-      incoming_.insert(incoming_.end(), pending_.begin(), pending_.end());
-      pending_.clear();
-    }
+    for (Execution* e : pending_) controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
+    pending_.clear();
   }
   wake();
 }
 
 void PollLoop::closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason) {
-  if (stopped_ || !started_) return;  // nothing was ever opened on this thread
-  post(Control{force ? Control::kClose : Control::kCloseWhenIdle, std::move(conn), std::move(reason), {}});
+  if (stopped_) return;
+  // Executes submitted earlier in this tick go first, so the close settles them too.
+  flush();
+  if (!started_) return;  // nothing was ever opened on this thread
+  post(Control{force ? Control::kClose : Control::kCloseWhenIdle, nullptr, std::move(conn), std::move(reason), {}});
 }
 
 void PollLoop::post(Control&& c) {
@@ -133,7 +174,6 @@ int PollLoop::nextTimeoutMs() const {
 
 void PollLoop::run() {
   epoll_event events[kMaxEvents];
-  std::vector<Execution*> incoming;
   std::vector<Control> controls;
   while (!stop_.load(std::memory_order_relaxed)) {
     int n = epoll_wait(epfd_, events, kMaxEvents, nextTimeoutMs());
@@ -144,17 +184,32 @@ void PollLoop::run() {
         (void)ignored;
         woken_.store(false);
       } else {
-        static_cast<ConnState*>(events[i].data.ptr)->onEvents(events[i].events);
+        auto* conn = static_cast<ConnState*>(events[i].data.ptr);
+        try {
+          conn->onEvents(events[i].events);
+        } catch (const std::bad_alloc&) {
+          conn->close(EK_PROTOCOL, "out of memory while handling " + conn->address().label);
+        }
       }
     }
     if (stop_.load()) break;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      incoming.swap(incoming_);
       controls.swap(controls_);
     }
+    // In the order JS issued them: a close settles the executes before it
+    // and not the ones after it.
     for (Control& c : controls) {
       switch (c.kind) {
+        case Control::kExecute:
+          try {
+            startExecution(c.exec);
+          } catch (const std::bad_alloc&) {
+            for (auto& job : c.exec->jobs) {
+              if (!job->done) job->conn->close(EK_CONNECTION, "out of memory while sending to " + job->conn->address().label);
+            }
+          }
+          break;
         case Control::kResolved: {
           std::shared_ptr<ConnState> conn = c.resolved.conn.lock();
           if (conn) conn->onResolved(c.resolved);
@@ -169,10 +224,11 @@ void PollLoop::run() {
       }
     }
     controls.clear();
-    for (Execution* e : incoming) startExecution(e);
-    incoming.clear();
     expireTimers();
-    for (ConnState* c : dirty_) c->flush();
+    for (ConnState* c : dirty_) {
+      c->flush();
+      c->maybeCloseIdle();
+    }
     dirty_.clear();
     publish();
     graveyard_.clear();

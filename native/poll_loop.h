@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -30,8 +31,9 @@ class PollLoop {
   void closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason);
   void shutdown();  // stops the thread; idempotent
   size_t inflight() const { return inflight_; }
-  bool threadStarted() const { return started_; }
+  bool threadRunning() const { return running_; }
   napi_env env() const { return env_; }
+  bool stopped() const { return stopped_; }
 
   // Poll thread, for ConnState.
   int epfd() const { return epfd_; }
@@ -47,13 +49,14 @@ class PollLoop {
 
  private:
   struct Control {
-    enum Kind { kClose, kCloseWhenIdle, kResolved } kind;
+    enum Kind { kExecute, kClose, kCloseWhenIdle, kResolved } kind;
+    Execution* exec;
     std::shared_ptr<ConnState> conn;
     std::string reason;
     ResolveResult resolved;
   };
 
-  void start();
+  bool start();
   void run();
   void wake();
   void post(Control&& c);
@@ -63,21 +66,24 @@ class PollLoop {
   void publish();
   void drain(napi_env env);
   static void callJs(napi_env env, napi_value, void* context, void*);
-  static void freeExecution(Execution* exec);
+  void freeExecution(Execution* exec);
+  bool failStart(const char* what, int err);
+  void failPending();
 
   napi_env env_;
   napi_threadsafe_function tsfn_ = nullptr;
   std::thread thread_;
-  bool started_ = false;
+  bool started_ = false;  // start() was tried
+  bool running_ = false;  // and the thread runs
   bool stopped_ = false;
+  std::string startError_;
   int epfd_ = -1;
   int evfd_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<bool> woken_{false};
 
-  std::mutex mu_;  // guards the three hand-over lists
-  std::vector<Execution*> incoming_;
-  std::vector<Control> controls_;
+  std::mutex mu_;  // guards the two hand-over lists
+  std::vector<Control> controls_;  // executes and closes, in the order JS issued them
   std::vector<Execution*> done_;
 
   // JS thread only.

@@ -89,6 +89,12 @@ bool RespParser::handleLine(char type, const char* body, size_t n, ReplyTarget& 
     }
   }
   const uint32_t level = static_cast<uint32_t>(remaining_.size() + 1);
+  if (sink_->count() >= limits_.maxNodes) {
+    return fail("more than " + std::to_string(limits_.maxNodes) + " reply elements for one batch");
+  }
+  if (type != '$' && sink_->payload.size() + n > limits_.maxPayloadBytes) {
+    return fail("replies of one batch exceed " + std::to_string(limits_.maxPayloadBytes) + " bytes");
+  }
   int64_t v;
   switch (type) {
     case '+':
@@ -132,6 +138,9 @@ bool RespParser::handleLine(char type, const char* body, size_t n, ReplyTarget& 
         return true;
       }
       if (v < 0) return fail("negative multibulk length " + std::to_string(v));
+      if (level > limits_.maxDepth) {
+        return fail("multibulk nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
+      }
       if (static_cast<uint64_t>(v) > limits_.maxElements) {
         return fail("multibulk length " + std::to_string(v) + " exceeds the limit of " +
                     std::to_string(limits_.maxElements));
@@ -140,9 +149,6 @@ bool RespParser::handleLine(char type, const char* body, size_t n, ReplyTarget& 
       if (v == 0) {
         elementDone(target);
         return true;
-      }
-      if (remaining_.size() >= limits_.maxDepth) {
-        return fail("multibulk nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
       }
       remaining_.push_back(static_cast<uint64_t>(v));
       return true;
@@ -197,6 +203,10 @@ bool RespParser::feed(const char* data, size_t len, ReplyTarget& target, size_t*
     }
     if (cr[1] != '\n') {
       ok = fail("line '" + printable(line, static_cast<size_t>(cr - line)) + "' ends in CR without LF");
+      break;
+    }
+    if (static_cast<size_t>(cr - line) > limits_.maxLineBytes) {
+      ok = fail("line longer than " + std::to_string(limits_.maxLineBytes) + " bytes");
       break;
     }
     if (cr == line) {

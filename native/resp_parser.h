@@ -17,7 +17,8 @@ struct ParserLimits {
   uint32_t maxDepth = 512;                       // multibulk nesting
   uint64_t maxElements = 0x7fffffffull;          // one multibulk's count
   size_t maxLineBytes = 64 * 1024 * 1024;        // a +, -, : or header line
-  uint64_t maxPayloadBytes = 0xffffffffull;      // all replies of one batch
+  uint64_t maxPayloadBytes = 0xffffffffull;      // all reply bytes of one batch (offsets are uint32)
+  uint64_t maxNodes = 64ull * 1024 * 1024;       // reply nodes of one batch (16 bytes each)
 };
 
 // What the parser needs from its owner.

@@ -46,7 +46,8 @@ export class Batch {
   /**
    * Appends raw protocol bytes, for example `"INCR counter\r\n"`.
    * @param numCommands How many replies the data will produce; replies are
-   *   matched to batches by this count, so it must be right.
+   *   matched to batches by this count, so it must be right. A count larger
+   *   than the number of bytes written throws a RangeError.
    */
   write(data: string | Buffer | Uint8Array, numCommands = 0): this {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {

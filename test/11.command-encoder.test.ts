@@ -236,12 +236,14 @@ describe('command encoder: write, chaining and counts', () => {
     expect(n).toBe(3);
   });
 
-  it('write of an empty string changes nothing but the count', () => {
+  it('write of an empty string changes nothing; a count no bytes could produce is refused', () => {
     const b = new Batch().write('', 0);
     expect(pending(b)[0].length).toBe(0);
     expect(pending(b)[1]).toBe(0);
-    b.write('', 2);
-    expect(pending(b)[1]).toBe(2);
+    expect(() => b.write('', 2)).toThrow(RangeError);
+    expect(() => b.write('PING\r\n', 7)).toThrow(/numCommands 7 is more than the 6 bytes/);
+    expect(pending(b)[0].length).toBe(0);
+    expect(pending(b)[1]).toBe(0);
   });
 
   it('the constructor takes initial raw commands and their count', () => {
