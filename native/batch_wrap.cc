@@ -168,32 +168,30 @@ Napi::Value BatchWrap::Cmd(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
-Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
+// GET and SET: a fixed, pre-encoded head, then `nargs` arguments.
+Napi::Value BatchWrap::appendFixed(const Napi::CallbackInfo& info, const char* head, size_t headLen, size_t nargs,
+                                   const char* usage) {
   napi_env env = info.Env();
   if (tooMany(env, count_, 1)) return Napi::Value();
   size_t mark = out_.size();
-  out_.append("*2\r\n$3\r\nGET\r\n", 13);
-  if (info.Length() < 1 || !appendArg(env, info[0], out_)) {
+  out_.append(head, headLen);
+  bool ok = info.Length() >= nargs;
+  for (size_t i = 0; ok && i < nargs; i++) ok = appendArg(env, info[i], out_);
+  if (!ok) {
     out_.resize(mark);
-    Napi::TypeError::New(env, "get() key must be a string or a Buffer").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, usage).ThrowAsJavaScriptException();
     return Napi::Value();
   }
   count_++;
   return Napi::Value();
 }
 
+Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
+  return appendFixed(info, "*2\r\n$3\r\nGET\r\n", 13, 1, "get() key must be a string or a Buffer");
+}
+
 Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (tooMany(env, count_, 1)) return Napi::Value();
-  size_t mark = out_.size();
-  out_.append("*3\r\n$3\r\nSET\r\n", 13);
-  if (info.Length() < 2 || !appendArg(env, info[0], out_) || !appendArg(env, info[1], out_)) {
-    out_.resize(mark);
-    Napi::TypeError::New(env, "set() key and value must be strings or Buffers").ThrowAsJavaScriptException();
-    return Napi::Value();
-  }
-  count_++;
-  return Napi::Value();
+  return appendFixed(info, "*3\r\n$3\r\nSET\r\n", 13, 2, "set() key and value must be strings or Buffers");
 }
 
 Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {

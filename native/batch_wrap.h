@@ -34,6 +34,8 @@ class BatchWrap : public Napi::ObjectWrap<BatchWrap> {
   void acceptResult(std::unique_ptr<Job> job);
 
  private:
+  Napi::Value appendFixed(const Napi::CallbackInfo& info, const char* head, size_t headLen, size_t nargs,
+                          const char* usage);
   Napi::Value Cmd(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value Set(const Napi::CallbackInfo& info);

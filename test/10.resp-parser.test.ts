@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { native } from '../src/native';
 import { PackedReplies } from '../src/reply';
+import { prng } from './helpers/util';
 
 // ---------------------------------------------------------------- the model
 
@@ -149,18 +150,6 @@ function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
   }
   out.push(buf.subarray(prev));
   return out;
-}
-
-// Seeded PRNG (mulberry32), so failures reproduce.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomCuts(rand: () => number, len: number, maxCuts: number): number[] {

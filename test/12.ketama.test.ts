@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Ketama, Libredis } from '../src/index';
+import { prng } from './helpers/util';
 
 // ---------------------------------------------------------------- reference ring
 
@@ -68,17 +69,6 @@ class RefRing {
 function build(servers: RefServer[], ring: Ketama = new Ketama()): Ketama {
   for (const s of servers) ring.addServer(s.host, s.port, s.weight);
   return ring.createContinuum();
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CHARS = ['a', 'z', '0', ':', ' ', '-', 'é', 'ж', '€', '中', '😀', '\u0000', '\n'];

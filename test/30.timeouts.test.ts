@@ -14,34 +14,19 @@ import {
   ReplyType,
   TimeoutError,
 } from '../src/index';
-import { countRequests, type FakeServer, startFakeServer } from './helpers/fake-server';
+import { closeFakeServers, countRequests, type FakeServer, fakeServer } from './helpers/fake-server';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+import { nodes, sleep } from './helpers/util';
 
 let redis: RedisServer;
-const fakes: FakeServer[] = [];
 
 beforeAll(async () => {
   redis = await startRedis({ extraArgs: ['--enable-debug-command', 'yes'] });
 });
 afterAll(async () => {
-  await Promise.all(fakes.map((f) => f.close()));
+  await closeFakeServers();
   await stopAll();
 });
-
-async function fake(onData?: Parameters<typeof startFakeServer>[0]): Promise<FakeServer> {
-  const f = await startFakeServer(onData);
-  fakes.push(f);
-  return f;
-}
-
-/** Every reply node of the batch's last execution, in order. */
-function nodes(batch: Batch): Reply[] {
-  batch.rewind();
-  const out: Reply[] = [];
-  for (let r = batch.nextReply(), n = 0; r !== null && n < 1_000_000; r = batch.nextReply(), n++) out.push(r);
-  batch.rewind();
-  return out;
-}
 
 async function timed<T>(p: Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -49,7 +34,6 @@ async function timed<T>(p: Promise<T>): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the fake server has received `n` complete requests (bounded). */
 async function untilRequests(f: FakeServer, n: number, limitMs = 2000): Promise<void> {
@@ -62,7 +46,7 @@ async function untilRequests(f: FakeServer, n: number, limitMs = 2000): Promise<
 
 describe('a server that accepts and never answers', () => {
   it('settles false after the timeout with the reason and one ERROR reply per command', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     const batch = libredis.createBatch().get('a').set('b', 'c').cmd('PING');
@@ -99,7 +83,7 @@ describe('a server that accepts and never answers', () => {
   });
 
   it('Batch.execute behaves the same as Connection.execute', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const batch = libredis.createBatch().get('x');
     const [ok, ms] = await timed(batch.execute(libredis.getConnection(stalled.address), 150));
@@ -111,7 +95,7 @@ describe('a server that accepts and never answers', () => {
   });
 
   it('connection.get rejects with a TimeoutError carrying the address', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     const t0 = performance.now();
@@ -130,7 +114,7 @@ describe('a server that accepts and never answers', () => {
   });
 
   it('connection.set resolves false, with the reason in lastError()', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     expect(await conn.set('k', 'v', 100)).toBe(false);
@@ -139,7 +123,7 @@ describe('a server that accepts and never answers', () => {
   });
 
   it('a second batch pipelined behind a timed-out one settles false too, never hangs or gets replies', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     const first = libredis.createBatch().get('a');
@@ -158,7 +142,7 @@ describe('a server that accepts and never answers', () => {
 describe('a server that answers part of a batch, then stalls', () => {
   it('keeps the replies that arrived and adds ERROR replies for the rest, in order', async () => {
     const answered = new WeakSet<net.Socket>();
-    const partial = await fake((_chunk, socket, state) => {
+    const partial = await fakeServer((_chunk, socket, state) => {
       // Answer the first request once it is complete, then nothing more.
       if (!answered.has(socket) && countRequests(state.received) >= 1) {
         answered.add(socket);
@@ -190,7 +174,7 @@ describe('a server that answers part of a batch, then stalls', () => {
 
   it('drops a reply cut short by the timeout (half a multibulk) and reports it as missing', async () => {
     const answered = new WeakSet<net.Socket>();
-    const halfway = await fake((_chunk, socket, state) => {
+    const halfway = await fakeServer((_chunk, socket, state) => {
       if (!answered.has(socket) && countRequests(state.received) >= 2) {
         answered.add(socket);
         // First reply complete, second a 3-element multibulk with only 1 element.
@@ -213,7 +197,7 @@ describe('a server that answers part of a batch, then stalls', () => {
     const conns = new WeakMap<net.Socket, number>();
     const answered = new WeakMap<net.Socket, number>();
     // First connection: never answers. Later ones: answer each PING request with its position.
-    const server = await fake((_chunk, socket, state) => {
+    const server = await fakeServer((_chunk, socket, state) => {
       if (!conns.has(socket)) conns.set(socket, ++connectionNo);
       if (conns.get(socket) === 1) return;
       const n = countRequests(state.received);
@@ -240,7 +224,7 @@ describe('a server that stops reading', () => {
   it('a batch that cannot even be sent in full times out, and the next use reconnects', async () => {
     let connectionNo = 0;
     const seen = new WeakMap<net.Socket, number>();
-    const server = await fake((_chunk, socket, state) => {
+    const server = await fakeServer((_chunk, socket, state) => {
       if (!seen.has(socket)) seen.set(socket, ++connectionNo);
       if (seen.get(socket) === 1) {
         socket.pause(); // first connection: stop reading, so the client's writes back up
@@ -279,7 +263,7 @@ describe('a timeout of a batch that was never sent', () => {
     const sizeA = setBytes('A1') + setBytes('A2');
     const ping = '*1\r\n$4\r\nPING\r\n'.length;
     const bytes = new WeakMap<net.Socket, number>();
-    const server = await fake((chunk, socket) => {
+    const server = await fakeServer((chunk, socket) => {
       const before = bytes.get(socket) ?? 0;
       const now = before + chunk.length;
       bytes.set(socket, now);
@@ -316,7 +300,7 @@ describe('a timeout of a batch that was never sent', () => {
 
 describe('Executor deadline with several stalled servers', () => {
   it('three stalled servers under one 300 ms deadline all settle by it', async () => {
-    const servers = await Promise.all([fake(), fake(), fake()]);
+    const servers = await Promise.all([fakeServer(), fakeServer(), fakeServer()]);
     const libredis = new Libredis();
     const executor = libredis.createExecutor();
     const batches = servers.map((srv) => {
@@ -477,7 +461,7 @@ describe.skipIf(!hasPython())('a connection that is still connecting', () => {
 
 describe('Executor under one deadline', () => {
   it('a good server and a stalled one: the good batch has its replies, the stalled one ERRORs', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     await redis.command('SET', 'exec_good', 'good-value');
     const libredis = new Libredis();
     const good = libredis.createBatch().get('exec_good').cmd('INCRBY', 'exec_counter', '5');
@@ -529,7 +513,7 @@ describe('Executor under one deadline', () => {
   });
 
   it('an executor is reusable after a timed-out execute', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const executor = libredis.createExecutor();
     executor.add(libredis.getConnection(stalled.address), libredis.createBatch().get('a'));
@@ -543,7 +527,7 @@ describe('Executor under one deadline', () => {
 
 describe('misuse', () => {
   it('rejects a bad timeout with a TypeError and sends nothing', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     const batch = libredis.createBatch().get('a');

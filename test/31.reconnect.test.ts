@@ -5,12 +5,12 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, ConnectionError, Libredis, ProtocolError, type Reply, ReplyError, ReplyType } from '../src/index';
-import { countRequests, type FakeServer, startFakeServer } from './helpers/fake-server';
+import { closeFakeServers, countRequests, type FakeServer, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+import { nodes, sleep } from './helpers/util';
 
 let redis: RedisServer;
 let unixRedis: RedisServer;
-const fakes: FakeServer[] = [];
 
 beforeAll(async () => {
   [redis, unixRedis] = await Promise.all([
@@ -19,25 +19,9 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await Promise.all(fakes.map((f) => f.close()));
+  await closeFakeServers();
   await stopAll();
 });
-
-async function fake(onData?: Parameters<typeof startFakeServer>[0]): Promise<FakeServer> {
-  const f = await startFakeServer(onData);
-  fakes.push(f);
-  return f;
-}
-
-function nodes(batch: Batch): Reply[] {
-  batch.rewind();
-  const out: Reply[] = [];
-  for (let r = batch.nextReply(), n = 0; r !== null && n < 1_000_000; r = batch.nextReply(), n++) out.push(r);
-  batch.rewind();
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('connection refused', () => {
   it('settles false long before the timeout, naming the address and the reason', async () => {
@@ -208,7 +192,7 @@ describe('the server goes away', () => {
 
 describe('a server that closes the socket in the middle of a reply', () => {
   it('settles false, keeps complete replies, error says closed', async () => {
-    const server = await fake((_chunk, socket, state) => {
+    const server = await fakeServer((_chunk, socket, state) => {
       if (countRequests(state.received) >= 3) {
         socket.write('+OK\r\n$10\r\nabc', () => socket.destroy());
       }
@@ -229,7 +213,7 @@ describe('a server that closes the socket in the middle of a reply', () => {
   });
 
   it('a server that closes after its replies, before all were sent, is "closed by the server"', async () => {
-    const server = await fake((_chunk, socket, state) => {
+    const server = await fakeServer((_chunk, socket, state) => {
       if (countRequests(state.received) >= 2) socket.end(':1\r\n');
     });
     const libredis = new Libredis();
@@ -241,7 +225,7 @@ describe('a server that closes the socket in the middle of a reply', () => {
 
   it('garbage from the server is a ProtocolError, and the next batch gets a new connection', async () => {
     let n = 0;
-    const server = await fake((_chunk, socket, state) => {
+    const server = await fakeServer((_chunk, socket, state) => {
       if (countRequests(state.received) < 1) return;
       n++;
       socket.write(n === 1 ? 'HTTP/1.1 400 Bad Request\r\n\r\n' : '+PONG\r\n');
@@ -262,7 +246,7 @@ describe('a server that closes the socket in the middle of a reply', () => {
 
 describe('connection.get on a misbehaving server', () => {
   it('rejects with a ProtocolError on garbage, with the address', async () => {
-    const server = await fake((_chunk, socket) => socket.write('?what\r\n'));
+    const server = await fakeServer((_chunk, socket) => socket.write('?what\r\n'));
     const libredis = new Libredis();
     const err = await libredis
       .getConnection(server.address)
@@ -278,7 +262,7 @@ describe('connection.get on a misbehaving server', () => {
   });
 
   it('rejects with a ConnectionError when the server hangs up mid-reply', async () => {
-    const server = await fake((_chunk, socket) => socket.write('$100\r\npartial', () => socket.destroy()));
+    const server = await fakeServer((_chunk, socket) => socket.write('$100\r\npartial', () => socket.destroy()));
     const libredis = new Libredis();
     const err = await libredis
       .getConnection(server.address)
@@ -309,7 +293,7 @@ describe('closing from the client', () => {
   });
 
   it('close() while a batch is pending fails it at once with "closed by the client"', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     const batch = libredis.createBatch().get('a').get('b');
@@ -326,7 +310,7 @@ describe('closing from the client', () => {
   });
 
   it('close() in the same tick as an execute settles that execute at once; one after it is not affected', async () => {
-    const stalled = await fake();
+    const stalled = await fakeServer();
     const libredis = new Libredis();
     const conn = libredis.getConnection(stalled.address);
     const before = libredis.createBatch().get('a');
@@ -427,7 +411,7 @@ describe('address forms', () => {
 describe('a server that sends more replies than commands', () => {
   it('a surplus reply with nothing sent closes the connection; the next batch never sees it', async () => {
     // Answers every request twice, as a miscounted SUBSCRIBE would.
-    const doubler = await fake((chunk, socket) => {
+    const doubler = await fakeServer((chunk, socket) => {
       const n = countRequests(chunk.toString('latin1'));
       for (let i = 0; i < n; i++) socket.write('+ONE\r\n+TWO\r\n');
     });

@@ -5,20 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, Libredis, type Reply, ReplyError, ReplyType } from '../src/index';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+import { nodes } from './helpers/util';
 
 let redis: RedisServer;
 beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(stopAll);
-
-function nodes(batch: Batch): Reply[] {
-  batch.rewind();
-  const out: Reply[] = [];
-  for (let r = batch.nextReply(), n = 0; r !== null && n < 1_000_000; r = batch.nextReply(), n++) out.push(r);
-  batch.rewind();
-  return out;
-}
 
 /** The raw reply bytes of GET key from the server, over a plain socket. */
 async function rawGet(key: string): Promise<Buffer> {

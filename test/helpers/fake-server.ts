@@ -65,3 +65,16 @@ export function countRequests(text: string): number {
   }
   return n;
 }
+
+const started: FakeServer[] = [];
+
+/** startFakeServer, remembered so closeFakeServers() can close it after the file's tests. */
+export async function fakeServer(onData?: Responder): Promise<FakeServer> {
+  const f = await startFakeServer(onData);
+  started.push(f);
+  return f;
+}
+
+export async function closeFakeServers(): Promise<void> {
+  await Promise.all(started.splice(0).map((f) => f.close()));
+}
