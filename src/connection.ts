@@ -18,6 +18,8 @@ export class Connection {
   readonly _native: NativeConnection;
   /** @internal */
   readonly _owner: ErrorSink;
+  // Batches for get/set, reused so each call does not build a native object.
+  private readonly _spare: Batch[] = [];
 
   /** @internal */
   constructor(addr: ParsedAddress, owner: ErrorSink) {
@@ -45,9 +47,10 @@ export class Connection {
    * with an error (for example WRONGTYPE).
    */
   async get(key: Arg, timeoutMs = 5000): Promise<string | null> {
-    const batch = new Batch().get(key);
+    const batch = this._spareBatch().get(key);
     await runPairs(checkTimeout(timeoutMs, 'get'), [this], [batch], this._owner);
     const reply = batch.nextReply();
+    this._recycle(batch);
     if (batch.error !== null) throw errorFor(batch._errorKind, batch.error, this.address);
     if (reply === null) throw new Error('libredis: no reply recorded for GET'); // cannot happen: one reply per command
     if (reply.type === ReplyType.BULK) return reply.value as string;
@@ -63,12 +66,23 @@ export class Connection {
    * does, with the reason in `Libredis.lastError()`.
    */
   async set(key: Arg, value: Arg, timeoutMs = 5000): Promise<boolean> {
-    const batch = new Batch().set(key, value);
+    const batch = this._spareBatch().set(key, value);
     await runPairs(checkTimeout(timeoutMs, 'set'), [this], [batch], this._owner);
     const reply = batch.nextReply();
+    this._recycle(batch);
     if (reply !== null && reply.type === ReplyType.OK) return true;
     if (batch.error === null && reply !== null) this._owner._setLastError(String(reply.value));
     return false;
+  }
+
+  private _spareBatch(): Batch {
+    return this._spare.pop() ?? new Batch();
+  }
+
+  private _recycle(batch: Batch): void {
+    // Only its error and reply cursor are read after this; both stay valid
+    // until it is executed again.
+    if (this._spare.length < 64) this._spare.push(batch);
   }
 
   /**

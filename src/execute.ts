@@ -12,17 +12,25 @@ export interface ErrorSink {
  * Runs batches on connections in parallel under one deadline. Resolves true
  * when every command got its reply.
  */
-export async function runPairs(
+export function runPairs(
   timeoutMs: number,
   connections: readonly Connection[],
   batches: readonly Batch[],
   sink: ErrorSink,
 ): Promise<boolean> {
-  const args: unknown[] = [timeoutMs];
-  for (let i = 0; i < batches.length; i++) args.push(connections[i]._native, batches[i]._native);
-  const done = (native.submit as (...a: unknown[]) => Promise<boolean>)(...args);
+  let done: Promise<boolean>;
+  if (batches.length === 1) {
+    done = native.submit(timeoutMs, connections[0]._native, batches[0]._native);
+  } else {
+    const args: unknown[] = [timeoutMs];
+    for (let i = 0; i < batches.length; i++) args.push(connections[i]._native, batches[i]._native);
+    done = (native.submit as (...a: unknown[]) => Promise<boolean>)(...args);
+  }
   scheduleFlush();
-  const ok = await done;
+  return done.then((ok) => collect(ok, connections, batches, sink));
+}
+
+function collect(ok: boolean, connections: readonly Connection[], batches: readonly Batch[], sink: ErrorSink): boolean {
   let firstError: string | null = null;
   for (let i = 0; i < batches.length; i++) {
     batches[i]._collect(connections[i].address);

@@ -37,6 +37,15 @@ export type ReplyValue = string | Buffer | number | null | ReplyError | ReplyVal
 
 const FIELDS = 4;
 
+// Buffer#toString(enc, start, end) checks its arguments and then calls this;
+// replies are read in a hot loop, so call it directly where Node has it.
+type Slicer = (this: Buffer, start: number, end: number) => string;
+const utf8Slice: Slicer =
+  (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('utf8', start, end);
+  };
+
 /** @internal Reads the packed records the native core produces. */
 export class PackedReplies {
   constructor(
@@ -97,11 +106,11 @@ export class PackedReplies {
 
   private text(at: number, length: number): string {
     const off = this.records[at + 3] >>> 0;
-    return this.payload.toString('utf8', off, off + length);
+    return utf8Slice.call(this.payload, off, off + length);
   }
 
   private bytes(at: number, length: number, asBuffer: boolean): string | Buffer {
     const off = this.records[at + 3] >>> 0;
-    return asBuffer ? this.payload.subarray(off, off + length) : this.payload.toString('utf8', off, off + length);
+    return asBuffer ? this.payload.subarray(off, off + length) : utf8Slice.call(this.payload, off, off + length);
   }
 }
