@@ -8,10 +8,12 @@
         "native/connection.cc",
         "native/connection_wrap.cc",
         "native/ketama.cc",
+        "native/js_args.cc",
         "native/ketama_wrap.cc",
         "native/md5.cc",
         "native/parser_probe.cc",
         "native/poll_loop.cc",
+        "native/reply_values.cc",
         "native/resolver.cc",
         "native/resp_parser.cc"
       ],

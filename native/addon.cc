@@ -4,6 +4,8 @@
 
 #include "batch_wrap.h"
 #include "connection_wrap.h"
+#include "js_args.h"
+#include "command_encoder.h"
 #include "ketama_wrap.h"
 #include "parser_probe.h"
 #include "type_tags.h"
@@ -13,6 +15,7 @@ namespace libredis {
 Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {
                            InstanceMethod<&Addon::Submit>("submit"),
+                           InstanceMethod<&Addon::Call>("call"),
                            InstanceMethod<&Addon::Flush>("flush"),
                            InstanceMethod<&Addon::Stats>("stats"),
                            InstanceValue("parseChunks", Napi::Function::New(env, ParseChunks, "parseChunks")),
@@ -93,6 +96,46 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     napi_create_reference(env, info[i + 1], 1, &job->batchRef);
     exec->jobs.push_back(std::move(job));
   }
+  napi_value promise;
+  napi_create_promise(env, &exec->deferred, &promise);
+  loop->submit(exec);
+  return Napi::Value(env, promise);
+}
+
+// call(timeoutMs, connection, ...commandArgs) -> Promise<value>: one command,
+// without a Batch; the promise settles with the decoded reply (see
+// PollLoop::settleValue). Arguments are strings or Uint8Arrays (JS converts
+// numbers).
+Napi::Value Addon::Call(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t argc = info.Length();
+  uint32_t timeoutMs = 0;
+  if (argc < 3 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok || !hasTag(env, info[1], kConnectionTag)) {
+    Napi::TypeError::New(env, "call(timeoutMs, connection, command, ...args)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  auto job = std::make_unique<Job>();
+  appendArrayHeader(job->out, argc - 2);
+  for (size_t i = 2; i < argc; i++) {
+    if (!appendArg(env, info[i], job->out)) {
+      Napi::TypeError::New(env, "command argument " + std::to_string(i - 1) + " must be a string or a Buffer")
+          .ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+  }
+  std::shared_ptr<PollLoop> loop = this->loop(env);
+  if (loop->stopped()) {
+    Napi::Error::New(env, "libredis: this thread's environment is shutting down").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  auto* exec = new Execution();
+  exec->timeoutMs = timeoutMs;
+  exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  job->exec = exec;
+  job->conn = ConnectionWrap::Unwrap(info[1].As<Napi::Object>())->state();
+  job->expected = 1;
+  job->valueMode = true;
+  exec->jobs.push_back(std::move(job));
   napi_value promise;
   napi_create_promise(env, &exec->deferred, &promise);
   loop->submit(exec);

@@ -21,6 +21,7 @@ class Addon : public Napi::Addon<Addon> {
 
  private:
   Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value Call(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);

@@ -42,6 +42,8 @@ struct Job {
   std::string error;
   ErrorKind errorKind = EK_NONE;
   bool done = false;
+  // Single-command path: the promise gets the decoded reply, not a batch.
+  bool valueMode = false;
 
   // JS thread only: keeps the batch alive while its commands are in flight.
   BatchWrap* batch = nullptr;

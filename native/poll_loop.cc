@@ -5,17 +5,34 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <system_error>
 
 #include "batch_wrap.h"
+#include "reply_values.h"
 
 namespace libredis {
 
 namespace {
 constexpr size_t kReadBufferBytes = 256 * 1024;
 constexpr int kMaxEvents = 256;
+// How long the poll thread keeps polling without sleeping after it last had
+// work. A request/reply on loopback turns around in tens of microseconds,
+// and a sleep/wake pair on each side costs about as much, so a busy client
+// is better served by a thread that stays awake briefly. LIBREDIS_SPIN_US
+// overrides it; 0 turns spinning off.
+constexpr int64_t kDefaultSpinMicros = 300;
+
+int64_t spinMicros() {
+  const char* env = getenv("LIBREDIS_SPIN_US");
+  if (env == nullptr || *env == 0) return kDefaultSpinMicros;
+  char* end = nullptr;
+  long long v = strtoll(env, &end, 10);
+  if (*end != 0 || v < 0) return kDefaultSpinMicros;
+  return v > 100000 ? 100000 : v;
+}
 }  // namespace
 
 PollLoop::PollLoop(napi_env env) : env_(env) {
@@ -134,6 +151,7 @@ void PollLoop::flush() {
     for (Execution* e : pending_) controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
     pending_.clear();
   }
+  hasWork_.store(true);
   wake();
 }
 
@@ -150,11 +168,13 @@ void PollLoop::post(Control&& c) {
     std::lock_guard<std::mutex> lock(mu_);
     controls_.push_back(std::move(c));
   }
+  hasWork_.store(true);
   wake();
 }
 
 void PollLoop::wake() {
-  // One write per sleep: the loop clears the flag before it takes the lists.
+  // Only a sleeping loop needs the eventfd: woken_ is true while the loop is
+  // awake or spinning, and it re-checks hasWork_ after clearing it.
   if (!woken_.exchange(true)) {
     uint64_t one = 1;
     ssize_t ignored = write(evfd_, &one, sizeof one);
@@ -172,17 +192,38 @@ int PollLoop::nextTimeoutMs() const {
   return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
 }
 
+int PollLoop::waitForEvents(epoll_event* events, Clock::time_point lastActivity) {
+  int n = epoll_wait(epfd_, events, kMaxEvents, 0);
+  if (n != 0) return n;
+  const auto until = lastActivity + spin_;
+  while (Clock::now() < until && !hasWork_.load() && !stop_.load(std::memory_order_relaxed)) {
+    n = epoll_wait(epfd_, events, kMaxEvents, 0);
+    if (n != 0) return n;
+  }
+  // About to sleep: from here on JS must write the eventfd. Anything handed
+  // over before the flag was cleared is seen by the check that follows.
+  woken_.store(false);
+  if (hasWork_.load()) {
+    woken_.store(true);
+    return 0;
+  }
+  n = epoll_wait(epfd_, events, kMaxEvents, nextTimeoutMs());
+  woken_.store(true);
+  return n;
+}
+
 void PollLoop::run() {
   epoll_event events[kMaxEvents];
   std::vector<Control> controls;
+  spin_ = std::chrono::microseconds(spinMicros());
+  Clock::time_point lastActivity = Clock::now();
   while (!stop_.load(std::memory_order_relaxed)) {
-    int n = epoll_wait(epfd_, events, kMaxEvents, nextTimeoutMs());
+    int n = waitForEvents(events, lastActivity);
     for (int i = 0; i < n; i++) {
       if (events[i].data.ptr == nullptr) {
         uint64_t count;
         ssize_t ignored = read(evfd_, &count, sizeof count);
         (void)ignored;
-        woken_.store(false);
       } else {
         auto* conn = static_cast<ConnState*>(events[i].data.ptr);
         try {
@@ -193,10 +234,12 @@ void PollLoop::run() {
       }
     }
     if (stop_.load()) break;
+    hasWork_.store(false);
     {
       std::lock_guard<std::mutex> lock(mu_);
       controls.swap(controls_);
     }
+    if (n > 0 || !controls.empty()) lastActivity = Clock::now();
     // In the order JS issued them: a close settles the executes before it
     // and not the ones after it.
     for (Control& c : controls) {
@@ -307,6 +350,33 @@ void PollLoop::publish() {
   if (signal) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
 }
 
+// Resolves with the reply's value, or rejects with an Error whose `kind` is
+// the ErrorKind (or -1 for an error reply from the server).
+void PollLoop::settleValue(napi_env env, Execution* exec) {
+  const Job& job = *exec->jobs[0];
+  int32_t kind = job.errorKind;
+  const std::string* message = &job.error;
+  std::string replyError;
+  if (kind == EK_NONE && job.replies.count() > 0 && job.replies.records[0] == RT_ERROR) {
+    size_t len;
+    const char* text = replyText(job.replies, 0, &len);
+    replyError.assign(text, len);
+    message = &replyError;
+    kind = -1;
+  }
+  if (kind != EK_NONE) {
+    napi_value msg, err, kindValue;
+    napi_create_string_utf8(env, message->data(), message->size(), &msg);
+    napi_create_error(env, nullptr, msg, &err);
+    napi_create_int32(env, kind, &kindValue);
+    napi_set_named_property(env, err, "kind", kindValue);
+    napi_reject_deferred(env, exec->deferred, err);
+    return;
+  }
+  size_t index = 0;
+  napi_resolve_deferred(env, exec->deferred, replyValue(env, job.replies, &index));
+}
+
 void PollLoop::callJs(napi_env env, napi_value, void* context, void*) {
   if (env == nullptr) return;  // the function is being torn down
   static_cast<PollLoop*>(context)->drain(env);
@@ -321,15 +391,19 @@ void PollLoop::drain(napi_env env) {
   for (Execution* exec : done) {
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
-    for (auto& job : exec->jobs) {
-      BatchWrap* batch = job->batch;
-      napi_ref ref = job->batchRef;
-      batch->acceptResult(std::move(job));
-      napi_delete_reference(env, ref);
+    if (exec->jobs.size() == 1 && exec->jobs[0]->valueMode) {
+      settleValue(env, exec);
+    } else {
+      for (auto& job : exec->jobs) {
+        BatchWrap* batch = job->batch;
+        napi_ref ref = job->batchRef;
+        batch->acceptResult(std::move(job));
+        napi_delete_reference(env, ref);
+      }
+      napi_value result;
+      napi_get_boolean(env, exec->ok, &result);
+      napi_resolve_deferred(env, exec->deferred, result);
     }
-    napi_value result;
-    napi_get_boolean(env, exec->ok, &result);
-    napi_resolve_deferred(env, exec->deferred, result);
     delete exec;
     napi_close_handle_scope(env, scope);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <node_api.h>
+#include <sys/epoll.h>
 
 #include <atomic>
 #include <map>
@@ -63,8 +64,10 @@ class PollLoop {
   void startExecution(Execution* exec);
   void expireTimers();
   int nextTimeoutMs() const;
+  int waitForEvents(epoll_event* events, Clock::time_point lastActivity);
   void publish();
   void drain(napi_env env);
+  void settleValue(napi_env env, Execution* exec);
   static void callJs(napi_env env, napi_value, void* context, void*);
   void freeExecution(Execution* exec);
   bool failStart(const char* what, int err);
@@ -80,7 +83,9 @@ class PollLoop {
   int epfd_ = -1;
   int evfd_ = -1;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> woken_{false};
+  std::atomic<bool> woken_{true};     // loop awake (or signalled): JS need not write the eventfd
+  std::atomic<bool> hasWork_{false};  // something was handed over since the loop last looked
+  Clock::duration spin_{};
 
   std::mutex mu_;  // guards the two hand-over lists
   std::vector<Control> controls_;  // executes and closes, in the order JS issued them

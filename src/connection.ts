@@ -1,10 +1,10 @@
 import { checkTimeout, describe, type ParsedAddress } from './address';
-import type { Arg } from './arguments';
+import { type Arg, toWire } from './arguments';
 import { Batch } from './batch';
-import { ReplyError, errorFor } from './errors';
+import { LibredisError, ReplyError, errorFor } from './errors';
 import { type ErrorSink, runPairs } from './execute';
-import { type NativeConnection, native } from './native';
-import { ReplyType } from './reply';
+import { type NativeConnection, native, scheduleFlush } from './native';
+import type { ReplyValue } from './reply';
 
 /**
  * A connection to one Redis server, opened on first use and reopened on the
@@ -18,8 +18,6 @@ export class Connection {
   readonly _native: NativeConnection;
   /** @internal */
   readonly _owner: ErrorSink;
-  // Batches for get/set, reused so each call does not build a native object.
-  private readonly _spare: Batch[] = [];
 
   /** @internal */
   constructor(addr: ParsedAddress, owner: ErrorSink) {
@@ -41,23 +39,41 @@ export class Connection {
   }
 
   /**
+   * Sends one command and resolves with its reply as a JS value: bulk and
+   * status replies as strings, integers as numbers, nils as null, multibulks
+   * as (nested) arrays. Rejects with a `ReplyError` when the server answers
+   * with an error, and with a `TimeoutError`, `ConnectionError` or
+   * `ProtocolError` when the command did not complete (5000 ms timeout).
+   * Calls issued in the same tick go to the server together.
+   *
+   * @example await connection.call('HINCRBY', 'user:1', 'visits', 1)
+   */
+  call(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    let wire: Array<string | Uint8Array>;
+    try {
+      wire = toWire([command, ...args], 'call');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._call(5000, wire);
+  }
+
+  /**
    * GET key. Resolves the value, or null when the key does not exist.
    * Rejects with a `TimeoutError`, `ConnectionError` or `ProtocolError` when
    * the command did not complete, and a `ReplyError` when the server answered
    * with an error (for example WRONGTYPE).
    */
-  async get(key: Arg, timeoutMs = 5000): Promise<string | null> {
-    const batch = this._spareBatch().get(key);
-    await runPairs(checkTimeout(timeoutMs, 'get'), [this], [batch], this._owner);
-    const reply = batch.nextReply();
-    this._recycle(batch);
-    if (batch.error !== null) throw errorFor(batch._errorKind, batch.error, this.address);
-    if (reply === null) throw new Error('libredis: no reply recorded for GET'); // cannot happen: one reply per command
-    if (reply.type === ReplyType.BULK) return reply.value as string;
-    if (reply.type === ReplyType.BULK_NIL) return null;
-    const message = String(reply.value);
-    this._owner._setLastError(message);
-    throw new ReplyError(message, this.address);
+  get(key: Arg, timeoutMs = 5000): Promise<string | null> {
+    let timeout: number;
+    let k: string | Uint8Array;
+    try {
+      timeout = checkTimeout(timeoutMs, 'get');
+      k = typeof key === 'string' ? key : toWire([key], 'get')[0];
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._call(timeout, ['GET', k]) as Promise<string | null>;
   }
 
   /**
@@ -66,23 +82,14 @@ export class Connection {
    * does, with the reason in `Libredis.lastError()`.
    */
   async set(key: Arg, value: Arg, timeoutMs = 5000): Promise<boolean> {
-    const batch = this._spareBatch().set(key, value);
-    await runPairs(checkTimeout(timeoutMs, 'set'), [this], [batch], this._owner);
-    const reply = batch.nextReply();
-    this._recycle(batch);
-    if (reply !== null && reply.type === ReplyType.OK) return true;
-    if (batch.error === null && reply !== null) this._owner._setLastError(String(reply.value));
-    return false;
-  }
-
-  private _spareBatch(): Batch {
-    return this._spare.pop() ?? new Batch();
-  }
-
-  private _recycle(batch: Batch): void {
-    // Only its error and reply cursor are read after this; both stay valid
-    // until it is executed again.
-    if (this._spare.length < 64) this._spare.push(batch);
+    const timeout = checkTimeout(timeoutMs, 'set');
+    const [k, v] = toWire([key, value], 'set');
+    try {
+      return (await this._call(timeout, ['SET', k, v])) === 'OK';
+    } catch (e) {
+      if (e instanceof LibredisError) return false; // lastError() has the reason
+      throw e;
+    }
   }
 
   /**
@@ -91,5 +98,20 @@ export class Connection {
    */
   close(): void {
     this._native.close();
+  }
+
+  /** @internal */
+  _call(timeoutMs: number, args: Array<string | Uint8Array>): Promise<ReplyValue> {
+    const done = native.call(timeoutMs, this._native, ...args);
+    scheduleFlush();
+    return done.then(undefined, (e: Error & { kind?: number }) => {
+      throw this._typedError(e);
+    }) as Promise<ReplyValue>;
+  }
+
+  private _typedError(e: Error & { kind?: number }): Error {
+    if (typeof e?.kind !== 'number') return e;
+    this._owner._setLastError(e.message);
+    return e.kind === -1 ? new ReplyError(e.message, this.address) : errorFor(e.kind, e.message, this.address);
   }
 }

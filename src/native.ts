@@ -34,6 +34,11 @@ export interface NativeBinding {
   NativeConnection: new (isUnix: boolean, host: string, port: number, label: string) => NativeConnection;
   NativeKetama: new () => NativeKetama;
   submit(timeoutMs: number, ...pairs: Array<NativeConnection | NativeBatch>): Promise<boolean>;
+  /**
+   * One command without a batch. Resolves with the decoded reply; rejects
+   * with an Error whose `kind` is the ErrorKind, or -1 for an error reply.
+   */
+  call(timeoutMs: number, connection: NativeConnection, ...args: Array<string | Uint8Array>): Promise<unknown>;
   flush(): void;
   stats(): { threadStarted: boolean; inflight: number };
   /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */

@@ -1,0 +1,105 @@
+// connection.call / get / set: one command without a Batch, the reply decoded
+// natively into a JS value, failures as typed rejections.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionError, Libredis, ProtocolError, ReplyError, TimeoutError } from '../src/index';
+import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
+import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await closeFakeServers();
+  await stopAll();
+});
+
+describe('connection.call', () => {
+  it('decodes every reply type', async () => {
+    const c = new Libredis().getConnection(redis.address);
+    expect(await c.call('SET', 'call:s', 'héllo wörld')).toBe('OK');
+    expect(await c.call('GET', 'call:s')).toBe('héllo wörld');
+    expect(await c.call('GET', 'call:missing')).toBeNull();
+    expect(await c.call('INCRBY', 'call:n', -42)).toBe(-42);
+    expect(await c.call('PING')).toBe('PONG');
+    await c.call('DEL', 'call:l');
+    expect(await c.call('RPUSH', 'call:l', 'a', 'b', Buffer.from('c'))).toBe(3);
+    expect(await c.call('LRANGE', 'call:l', 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await c.call('LRANGE', 'call:nothing', 0, -1)).toEqual([]);
+    expect(await c.call('EVAL', "return {1, {2, {3, 'x'}}, 'y', false}", 0)).toEqual([1, [2, [3, 'x']], 'y', null]);
+  });
+
+  it('an error reply rejects with ReplyError and sets lastError; nested errors are Error values', async () => {
+    const libredis = new Libredis();
+    const c = libredis.getConnection(redis.address);
+    await c.call('SET', 'call:str', 'x');
+    const err = await c.call('LPUSH', 'call:str', 'y').catch((e) => e);
+    expect(err).toBeInstanceOf(ReplyError);
+    expect(err.message).toMatch(/^WRONGTYPE/);
+    expect(err.address).toBe(redis.address);
+    expect(libredis.lastError()).toMatch(/^WRONGTYPE/);
+    // MULTI/EXEC returns a per-command error inside the array.
+    const [multi, queued1, queued2, exec] = await Promise.all([
+      c.call('MULTI'),
+      c.call('INCR', 'call:str'),
+      c.call('GET', 'call:str'),
+      c.call('EXEC'),
+    ]);
+    expect([multi, queued1, queued2]).toEqual(['OK', 'QUEUED', 'QUEUED']);
+    const [incr, get] = exec as unknown[];
+    expect(incr).toBeInstanceOf(Error);
+    expect((incr as Error).message).toMatch(/not an integer/);
+    expect(get).toBe('x');
+  });
+
+  it('calls issued in one tick reach the server in one write, replies in order', async () => {
+    const f = await fakeServer((chunk, socket, state) => {
+      // Answer only once all 100 requests are in: proves they were not sent one by one after each reply.
+      if (countRequests(state.received) === 100) for (let i = 0; i < 100; i++) socket.write(`:${i}\r\n`);
+    });
+    const c = new Libredis().getConnection(f.address);
+    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => c.call('ECHO', String(i))));
+    expect(replies).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('failures reject with typed errors carrying the address', async () => {
+    const libredis = new Libredis();
+    const port = await freePort();
+    const refused = libredis.getConnection(`127.0.0.1:${port}`);
+    const e1 = await refused.call('PING').catch((e) => e);
+    expect(e1).toBeInstanceOf(ConnectionError);
+    expect(e1.address).toBe(`127.0.0.1:${port}`);
+    expect(libredis.lastError()).toContain('Connection refused');
+
+    const stalled = await fakeServer();
+    const e2 = await libredis.getConnection(stalled.address).get('k', 150).catch((e) => e);
+    expect(e2).toBeInstanceOf(TimeoutError);
+    expect(e2.message).toBe(`timeout after 150 ms waiting for ${stalled.address} (0 of 1 replies received)`);
+
+    const garbage = await fakeServer((_chunk, socket) => socket.write('!nonsense\r\n'));
+    const e3 = await libredis.getConnection(garbage.address).call('PING').catch((e) => e);
+    expect(e3).toBeInstanceOf(ProtocolError);
+    expect(await libredis.getConnection(redis.address).call('PING')).toBe('PONG');
+  });
+
+  it('bad arguments reject with a TypeError and send nothing', async () => {
+    const f = await fakeServer((chunk, socket) => {
+      for (let i = countRequests(chunk.toString('latin1')); i > 0; i--) socket.write('+OK\r\n');
+    });
+    const c = new Libredis().getConnection(f.address);
+    await expect(c.call('SET', 'k', undefined as never)).rejects.toThrow(TypeError);
+    await expect(c.call('SET', 'k', {} as never)).rejects.toThrow(/argument 3/);
+    await expect(c.get('k', 0)).rejects.toThrow(TypeError);
+    await expect(c.set('k', null as never)).rejects.toThrow(TypeError);
+    expect(await c.call('PING')).toBe('OK');
+    expect(countRequests(f.received())).toBe(1);
+  });
+
+  it('set resolves false on failure, with the reason in lastError', async () => {
+    const libredis = new Libredis();
+    const port = await freePort();
+    expect(await libredis.getConnection(`127.0.0.1:${port}`).set('k', 'v', 500)).toBe(false);
+    expect(libredis.lastError()).toContain('Connection refused');
+    expect(libredis.lastError()).toBe('');
+  });
+});
