@@ -13,6 +13,7 @@ Napi::Function KetamaWrap::Init(Napi::Env env) {
                          InstanceMethod<&KetamaWrap::GetServerOrdinal>("getServerOrdinal"),
                          InstanceMethod<&KetamaWrap::GetServerAddress>("getServerAddress"),
                          InstanceMethod<&KetamaWrap::PointCount>("pointCount"),
+                         InstanceMethod<&KetamaWrap::LookupFunction>("lookupFunction"),
                      });
 }
 
@@ -30,10 +31,32 @@ Napi::Value KetamaWrap::CreateContinuum(const Napi::CallbackInfo&) {
   return Napi::Value();
 }
 
-// A hot path: raw Node-API calls, and short keys hashed from a stack buffer.
 Napi::Value KetamaWrap::GetServerOrdinal(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  napi_value key = info[0];
+  return Napi::Value(info.Env(), lookup(info.Env(), info[0], ring_));
+}
+
+// lookupFunction(): a function bound to this ring, so a lookup from JS skips
+// unwrapping the object; the ring lives as long as the function holds `this`.
+Napi::Value KetamaWrap::LookupFunction(const Napi::CallbackInfo& info) {
+  napi_value fn;
+  napi_create_function(info.Env(), "getServerOrdinal", NAPI_AUTO_LENGTH, BoundLookup, &ring_, &fn);
+  // Keep the wrapper (and so the ring) alive as long as the function is.
+  napi_value self = info.This();
+  napi_set_named_property(info.Env(), fn, "ring", self);
+  return Napi::Value(info.Env(), fn);
+}
+
+napi_value KetamaWrap::BoundLookup(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value key;
+  void* data = nullptr;
+  napi_get_cb_info(env, cbinfo, &argc, &key, nullptr, &data);
+  if (argc < 1) napi_get_undefined(env, &key);
+  return lookup(env, key, *static_cast<KetamaRing*>(data));
+}
+
+// A hot path: raw Node-API calls, and short keys hashed from a stack buffer.
+napi_value KetamaWrap::lookup(napi_env env, napi_value key, const KetamaRing& ring_) {
   napi_valuetype t;
   napi_typeof(env, key, &t);
   int ordinal;
@@ -57,14 +80,14 @@ Napi::Value KetamaWrap::GetServerOrdinal(const Napi::CallbackInfo& info) {
     void* data = nullptr;
     if (!typed || napi_get_typedarray_info(env, key, &type, &len, &data, nullptr, nullptr) != napi_ok ||
         type != napi_uint8_array) {
-      Napi::TypeError::New(env, "getServerOrdinal() key must be a string or a Buffer").ThrowAsJavaScriptException();
-      return Napi::Value();
+      napi_throw_type_error(env, nullptr, "getServerOrdinal() key must be a string or a Buffer");
+      return nullptr;
     }
     ordinal = ring_.getServerOrdinal(static_cast<const uint8_t*>(data), len);
   }
   napi_value result;
   napi_create_int32(env, ordinal, &result);
-  return Napi::Value(env, result);
+  return result;
 }
 
 Napi::Value KetamaWrap::GetServerAddress(const Napi::CallbackInfo& info) {

@@ -9,6 +9,8 @@ import { type NativeKetama, native } from './native';
 export class Ketama {
   private readonly _native: NativeKetama = new native.NativeKetama();
   private _frozen = false;
+  // Bound to the ring natively, so a lookup skips unwrapping this object.
+  private readonly _lookup: (key: string | Uint8Array) => number = this._native.lookupFunction();
 
   /**
    * Adds a server; its ordinal is its position in the order of calls, from 0.
@@ -36,7 +38,7 @@ export class Ketama {
    * A string key is hashed as its UTF-8 bytes.
    */
   getServerOrdinal(key: string | Buffer | Uint8Array): number {
-    return this._native.getServerOrdinal(key);
+    return this._lookup(key);
   }
 
   /** The server's `host:port` (the form `getConnection` takes), or '' for an unknown ordinal. */

@@ -26,6 +26,8 @@ export interface NativeKetama {
   getServerOrdinal(key: string | Uint8Array): number;
   getServerAddress(ordinal: number): string;
   pointCount(): number;
+  /** getServerOrdinal as a function bound to this ring. */
+  lookupFunction(): (key: string | Uint8Array) => number;
 }
 
 /** @internal */
