@@ -92,6 +92,7 @@ Napi::Function BatchWrap::Init(Napi::Env env) {
                          InstanceMethod<&BatchWrap::Get>("get"),
                          InstanceMethod<&BatchWrap::Set>("set"),
                          InstanceMethod<&BatchWrap::Write>("write"),
+                         InstanceMethod<&BatchWrap::AppendQueued>("appendQueued"),
                          InstanceMethod<&BatchWrap::TakeResult>("takeResult"),
                          InstanceMethod<&BatchWrap::Pending>("pending"),
                      });
@@ -147,6 +148,59 @@ Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
   return appendFixed(info, "*3\r\n$3\r\nSET\r\n", 13, 2, "set() key and value must be strings or Buffers");
+}
+
+// appendQueued(args: Array<string>, shape: Int32Array, commands: number):
+// commands queued in JS, encoded here in one call instead of one call each.
+// shape[i] is -1 for GET (one argument), -2 for SET (two), else the
+// argument count of a generic command; args holds the arguments in order.
+Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  napi_typedarray_type type;
+  size_t shapeLen = 0;
+  void* shapeData = nullptr;
+  uint32_t commands = 0;
+  bool isArray = false;
+  if (info.Length() < 3 || napi_is_array(env, info[0], &isArray) != napi_ok || !isArray ||
+      napi_get_typedarray_info(env, info[1], &type, &shapeLen, &shapeData, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || napi_get_value_uint32(env, info[2], &commands) != napi_ok || commands > shapeLen) {
+    Napi::TypeError::New(env, "appendQueued(args, shape, commands)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  if (tooMany(env, count_, commands)) return Napi::Value();
+  const int32_t* shape = static_cast<const int32_t*>(shapeData);
+  napi_value args = info[0];
+  uint32_t argsLen = 0;
+  napi_get_array_length(env, args, &argsLen);
+  size_t mark = out_.size();
+  uint32_t next = 0;
+  for (uint32_t c = 0; c < commands; c++) {
+    int32_t code = shape[c];
+    uint32_t nargs;
+    if (code == -1) {
+      out_.append("*2\r\n$3\r\nGET\r\n", 13);
+      nargs = 1;
+    } else if (code == -2) {
+      out_.append("*3\r\n$3\r\nSET\r\n", 13);
+      nargs = 2;
+    } else {
+      nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
+      appendArrayHeader(out_, nargs);
+    }
+    bool ok = nargs > 0 && argsLen - next >= nargs;
+    for (uint32_t k = 0; ok && k < nargs; k++) {
+      napi_value v;
+      ok = napi_get_element(env, args, next++, &v) == napi_ok && appendArg(env, v, out_);
+    }
+    if (!ok) {
+      out_.resize(mark);
+      Napi::TypeError::New(env, "queued command " + std::to_string(c + 1) + " has a bad argument")
+          .ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+  }
+  count_ += commands;
+  return Napi::Value();
 }
 
 Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {

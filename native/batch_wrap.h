@@ -40,6 +40,7 @@ class BatchWrap : public Napi::ObjectWrap<BatchWrap> {
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value Set(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value AppendQueued(const Napi::CallbackInfo& info);
   Napi::Value TakeResult(const Napi::CallbackInfo& info);
   Napi::Value Pending(const Napi::CallbackInfo& info);
 

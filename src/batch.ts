@@ -26,6 +26,13 @@ export class Batch {
   /** @internal */
   _address: string | undefined;
   private _cursor = 0;
+  // String-only commands wait here and cross to the native encoder in one
+  // call (one crossing per batch instead of one per command). Commands with
+  // Buffer arguments are encoded at once, so later changes to a Buffer
+  // cannot alter a command already added.
+  private _qArgs: string[] = [];
+  private _qShape = new Int32Array(64);
+  private _qCount = 0;
 
   /**
    * Why the last execution failed (timeout, connection failure, protocol
@@ -56,20 +63,34 @@ export class Batch {
     if (!Number.isInteger(numCommands) || numCommands < 0 || numCommands > 0xffffffff) {
       throw new TypeError(`write: numCommands must be a non-negative integer, got ${describe(numCommands)}`);
     }
+    this._flushQueued();
     this._native.write(data, numCommands);
     return this;
   }
 
   /** Appends `SET key value`. */
   set(key: Arg, value: Arg): this {
+    if (typeof key === 'string' && typeof value === 'string') {
+      this._qArgs.push(key, value);
+      this._queue(-2);
+      return this;
+    }
     const [k, v] = toWire([key, value], 'set');
+    this._flushQueued();
     this._native.set(k, v);
     return this;
   }
 
   /** Appends `GET key`. */
   get(key: Arg): this {
-    this._native.get(typeof key === 'string' ? key : toWire([key], 'get')[0]);
+    if (typeof key === 'string') {
+      this._qArgs.push(key);
+      this._queue(-1);
+      return this;
+    }
+    const k = toWire([key], 'get')[0];
+    this._flushQueued();
+    this._native.get(k);
     return this;
   }
 
@@ -79,7 +100,16 @@ export class Batch {
    */
   cmd(...args: Arg[]): this {
     if (args.length === 0) throw new TypeError('cmd: needs at least the command name');
-    this._native.cmd(...toWire(args, 'cmd'));
+    const wire = toWire(args, 'cmd');
+    let strings = true;
+    for (let i = 0; i < wire.length && strings; i++) strings = typeof wire[i] === 'string';
+    if (strings) {
+      for (let i = 0; i < wire.length; i++) this._qArgs.push(wire[i] as string);
+      this._queue(wire.length);
+    } else {
+      this._flushQueued();
+      this._native.cmd(...wire);
+    }
     return this;
   }
 
@@ -130,7 +160,32 @@ export class Batch {
 
   /** Commands added since the last execution. */
   get pendingCommands(): number {
-    return this._native.pending()[1];
+    return this._pending()[1];
+  }
+
+  /** @internal The encoded commands not yet executed, and their count. */
+  _pending(): [Buffer, number] {
+    this._flushQueued();
+    return this._native.pending();
+  }
+
+  private _queue(shape: number): void {
+    if (this._qCount === this._qShape.length) {
+      const grown = new Int32Array(this._qShape.length * 2);
+      grown.set(this._qShape);
+      this._qShape = grown;
+    }
+    this._qShape[this._qCount++] = shape;
+  }
+
+  /** @internal Hands queued commands to the native encoder. */
+  _flushQueued(): void {
+    if (this._qCount === 0) return;
+    const args = this._qArgs;
+    const count = this._qCount;
+    this._qArgs = [];
+    this._qCount = 0;
+    this._native.appendQueued(args, this._qShape, count);
   }
 
   /** @internal Picks up the result of an execution. */

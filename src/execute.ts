@@ -18,6 +18,7 @@ export function runPairs(
   batches: readonly Batch[],
   sink: ErrorSink,
 ): Promise<boolean> {
+  for (let i = 0; i < batches.length; i++) batches[i]._flushQueued();
   let done: Promise<boolean>;
   if (batches.length === 1) {
     done = native.submit(timeoutMs, connections[0]._native, batches[0]._native);

@@ -8,6 +8,8 @@ export interface NativeBatch {
   get(key: string | Uint8Array): void;
   set(key: string | Uint8Array, value: string | Uint8Array): void;
   write(data: string | Uint8Array, numCommands: number): void;
+  /** Encodes commands queued in JS: shape[i] is -1 GET, -2 SET, else the argument count. */
+  appendQueued(args: string[], shape: Int32Array, commands: number): void;
   /** [records, payload, error, errorKind] of the last execution, once. */
   takeResult(): [Int32Array, Buffer, string | null, number] | undefined;
   /** The encoded commands not yet executed, and how many replies they owe. */

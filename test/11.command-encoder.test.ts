@@ -1,4 +1,4 @@
-// The RESP command encoder, seen through `batch._native.pending()` (the encoded
+// The RESP command encoder, seen through `batch._pending()` (the encoded
 // bytes and command count, without executing). Every expectation comes from
 // the reference encoder below, written from the RESP spec, or is spelled out.
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ function ref(...args: RefArg[]): Buffer {
 }
 
 function pending(b: Batch): [Buffer, number] {
-  return b._native.pending();
+  return b._pending();
 }
 
 function expectBytes(actual: Buffer, expected: Buffer, what = '') {
@@ -296,5 +296,42 @@ describe('command encoder: write, chaining and counts', () => {
     // And the returned Buffer is a copy: changing it does not change the batch.
     first[0].fill(0);
     expect(pending(b)[0].toString('latin1')).toBe('*2\r\n$3\r\nGET\r\n$1\r\nx\r\n');
+  });
+});
+
+describe('command encoder: queued string commands', () => {
+  it('keeps call order across queued, Buffer (immediate) and raw commands', () => {
+    const b = new Batch();
+    b.get('a').set('b', 'c').cmd('SET', Buffer.from('k'), 'v').cmd('PING').write('PING\r\n', 1).get('z');
+    const expected =
+      '*2\r\n$3\r\nGET\r\n$1\r\na\r\n' +
+      '*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\nc\r\n' +
+      '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n' +
+      '*1\r\n$4\r\nPING\r\n' +
+      'PING\r\n' +
+      '*2\r\n$3\r\nGET\r\n$1\r\nz\r\n';
+    const [bytes, count] = b._pending();
+    expect(bytes.toString('latin1')).toBe(expected);
+    expect(count).toBe(6);
+    expect(b.pendingCommands).toBe(6);
+  });
+
+  it('a Buffer argument is copied when the command is added, not when it is sent', () => {
+    const b = new Batch();
+    const value = Buffer.from('before');
+    b.get('x').set('k', value);
+    value.write('AFTER!');
+    expect(b._pending()[0].toString('latin1')).toContain('$6\r\nbefore\r\n');
+  });
+
+  it('queues past its initial capacity (several thousand commands) in order', () => {
+    const b = new Batch();
+    let expected = '';
+    for (let i = 0; i < 5000; i++) {
+      b.get(`k${i}`);
+      expected += `*2\r\n$3\r\nGET\r\n$${String(i).length + 1}\r\nk${i}\r\n`;
+    }
+    expect(b._pending()[0].toString('latin1')).toBe(expected);
+    expect(b._pending()[1]).toBe(5000);
   });
 });

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function snapshot(b: Batch): [string, number] {
-  const [bytes, n] = b._native.pending();
+  const [bytes, n] = b._pending();
   return [bytes.toString('hex'), n];
 }
 
@@ -266,7 +266,7 @@ describe('nothing of a failed call is sent', () => {
     const lib = new Libredis();
     const conn = lib.getConnection(okServer.address);
     const b = new Batch().get('a').cmd('SET', 'x', 1);
-    const expected = b._native.pending()[0].toString('latin1');
+    const expected = b._pending()[0].toString('latin1');
 
     expect(() => b.cmd()).toThrow(TypeError);
     expect(() => b.cmd('SET', 'poison-1', undefined as never)).toThrow(TypeError);
@@ -283,14 +283,14 @@ describe('nothing of a failed call is sent', () => {
     const ex = lib.createExecutor();
     expect(() => ex.add(b as never, conn as never)).toThrow(TypeError);
     await expect(ex.execute(-1)).rejects.toThrow(TypeError);
-    expect(b._native.pending()[0].toString('latin1')).toBe(expected);
-    expect(b._native.pending()[1]).toBe(2);
+    expect(b._pending()[0].toString('latin1')).toBe(expected);
+    expect(b._pending()[1]).toBe(2);
     expect(okServer.received()).not.toContain('poison');
 
     const before = okServer.received().length;
     expect(await conn.execute(b, 2000)).toBe(true);
     expect(okServer.received().slice(before)).toBe(expected);
     expect(b.values()).toEqual(['OK', 'OK']);
-    expect(b._native.pending()).toEqual([Buffer.alloc(0), 0]);
+    expect(b._pending()).toEqual([Buffer.alloc(0), 0]);
   });
 });
