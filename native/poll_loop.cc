@@ -1,6 +1,7 @@
 #include "poll_loop.h"
 
 #include <sys/epoll.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -197,6 +198,8 @@ int PollLoop::waitForEvents(epoll_event* events, Clock::time_point lastActivity)
   if (n != 0) return n;
   const auto until = lastActivity + spin_;
   while (Clock::now() < until && !hasWork_.load() && !stop_.load(std::memory_order_relaxed)) {
+    // Let the JS thread or a local redis-server run here if they need the core.
+    if (yield_) sched_yield();
     n = epoll_wait(epfd_, events, kMaxEvents, 0);
     if (n != 0) return n;
   }
@@ -216,6 +219,7 @@ void PollLoop::run() {
   epoll_event events[kMaxEvents];
   std::vector<Control> controls;
   spin_ = std::chrono::microseconds(spinMicros());
+  yield_ = getenv("LIBREDIS_SPIN_NOYIELD") == nullptr;
   Clock::time_point lastActivity = Clock::now();
   while (!stop_.load(std::memory_order_relaxed)) {
     int n = waitForEvents(events, lastActivity);

@@ -86,6 +86,7 @@ class PollLoop {
   std::atomic<bool> woken_{true};     // loop awake (or signalled): JS need not write the eventfd
   std::atomic<bool> hasWork_{false};  // something was handed over since the loop last looked
   Clock::duration spin_{};
+  bool yield_ = true;
 
   std::mutex mu_;  // guards the two hand-over lists
   std::vector<Control> controls_;  // executes and closes, in the order JS issued them
