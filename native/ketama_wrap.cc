@@ -57,13 +57,11 @@ napi_value KetamaWrap::BoundLookup(napi_env env, napi_callback_info cbinfo) {
 
 // A hot path: raw Node-API calls, and short keys hashed from a stack buffer.
 napi_value KetamaWrap::lookup(napi_env env, napi_value key, const KetamaRing& ring_) {
-  napi_valuetype t;
-  napi_typeof(env, key, &t);
   int ordinal;
-  if (t == napi_string) {
-    char buf[256];
-    size_t n = 0;
-    napi_get_value_string_utf8(env, key, buf, sizeof buf, &n);
+  char buf[256];
+  size_t n = 0;
+  // Strings are the common case: reading one also tells whether it is one.
+  if (napi_get_value_string_utf8(env, key, buf, sizeof buf, &n) == napi_ok) {
     if (n + 4 < sizeof buf) {
       ordinal = ring_.getServerOrdinal(reinterpret_cast<const uint8_t*>(buf), n);
     } else {
