@@ -153,6 +153,11 @@ Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("threadStarted", Napi::Boolean::New(env, loop_ && loop_->threadRunning()));
   o.Set("inflight", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->inflight()) : 0));
+  LiveCounts& live = liveCounts();
+  o.Set("liveExecutions", Napi::Number::New(env, static_cast<double>(live.executions.load())));
+  o.Set("liveJobs", Napi::Number::New(env, static_cast<double>(live.jobs.load())));
+  o.Set("liveConnections", Napi::Number::New(env, static_cast<double>(live.connections.load())));
+  o.Set("openSockets", Napi::Number::New(env, static_cast<double>(live.openSockets.load())));
   return o;
 }
 

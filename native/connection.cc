@@ -29,7 +29,11 @@ std::string errnoText(int err) { return std::string(strerror(err)); }
 }  // namespace
 
 ConnState::~ConnState() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+    liveCounts().openSockets--;
+  }
+  liveCounts().connections--;
 }
 
 void ConnState::enqueue(PollLoop& loop, Job* job) {
@@ -103,6 +107,7 @@ void ConnState::connectNext() {
       continue;
     }
     fd_ = fd;
+    liveCounts().openSockets++;
     interest_ = 0;
     loop_->trackOpen(shared_from_this());
     if (rc == 0) {
@@ -345,7 +350,10 @@ void ConnState::detachForShutdown() {
   queue_.clear();
   writtenJobs_ = 0;
   replying_ = nullptr;
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+    liveCounts().openSockets--;
+  }
   fd_ = -1;
   state_ = State::kIdle;
 }
@@ -357,6 +365,7 @@ void ConnState::closeSocket() {
   if (fd_ >= 0) {
     epoll_ctl(loop_->epfd(), EPOLL_CTL_DEL, fd_, nullptr);
     ::close(fd_);
+    liveCounts().openSockets--;
     fd_ = -1;
     interest_ = 0;
     state_ = State::kIdle;

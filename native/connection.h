@@ -11,6 +11,7 @@
 
 #include "address.h"
 #include "job.h"
+#include "live_counts.h"
 #include "resolver.h"
 #include "resp_parser.h"
 
@@ -20,7 +21,9 @@ class PollLoop;
 
 class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnState> {
  public:
-  explicit ConnState(Address addr) : addr_(std::move(addr)) {}
+  ConnState(Address addr, const ParserLimits& limits) : addr_(std::move(addr)), parser_(limits) {
+    liveCounts().connections++;
+  }
   ~ConnState() override;
 
   const Address& address() const { return addr_; }

@@ -9,7 +9,8 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
   return DefineClass(env, "NativeConnection", {InstanceMethod<&ConnectionWrap::Close>("close")});
 }
 
-// new NativeConnection(isUnix, hostOrPath, port, label); validated in JS.
+// new NativeConnection(isUnix, hostOrPath, port, label, maxBulkBytes?);
+// validated in JS.
 ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsBoolean() || !info[1].IsString() || !info[2].IsNumber() ||
@@ -22,7 +23,12 @@ ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
   addr.host = info[1].As<Napi::String>().Utf8Value();
   addr.port = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
   addr.label = info[3].As<Napi::String>().Utf8Value();
-  state_ = std::make_shared<ConnState>(std::move(addr));
+  ParserLimits limits;
+  if (info.Length() > 4 && info[4].IsNumber()) {
+    double max = info[4].As<Napi::Number>().DoubleValue();
+    if (max >= 0 && max <= 0xffffffff) limits.maxBulkBytes = static_cast<uint64_t>(max);
+  }
+  state_ = std::make_shared<ConnState>(std::move(addr), limits);
   loop_ = env.GetInstanceData<Addon>()->loop(env);
   napi_type_tag_object(env, info.This(), &kConnectionTag);
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "live_counts.h"
 #include "packed_replies.h"
 
 namespace libredis {
@@ -32,6 +33,11 @@ enum ErrorKind : int32_t {
 using Clock = std::chrono::steady_clock;
 
 struct Job {
+  Job() { liveCounts().jobs++; }
+  ~Job() { liveCounts().jobs--; }
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
   Execution* exec = nullptr;
   std::shared_ptr<ConnState> conn;
   std::string out;        // encoded commands
@@ -63,6 +69,11 @@ struct Job {
 };
 
 struct Execution {
+  Execution() { liveCounts().executions++; }
+  ~Execution() { liveCounts().executions--; }
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
   std::vector<std::unique_ptr<Job>> jobs;
   size_t remaining = 0;
   bool ok = true;

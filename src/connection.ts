@@ -20,9 +20,9 @@ export class Connection {
   readonly _owner: ErrorSink;
 
   /** @internal */
-  constructor(addr: ParsedAddress, owner: ErrorSink) {
+  constructor(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number) {
     this.address = addr.label;
-    this._native = new native.NativeConnection(addr.isUnix, addr.host, addr.port, addr.label);
+    this._native = new native.NativeConnection(addr.isUnix, addr.host, addr.port, addr.label, maxBulkBytes);
     this._owner = owner;
   }
 

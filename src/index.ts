@@ -1,4 +1,4 @@
-export { Libredis } from './libredis';
+export { Libredis, type LibredisOptions } from './libredis';
 export { Connection } from './connection';
 export { Batch } from './batch';
 export { Executor } from './executor';

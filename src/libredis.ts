@@ -1,4 +1,4 @@
-import { parseAddress } from './address';
+import { describe, parseAddress } from './address';
 import { Batch } from './batch';
 import { Connection } from './connection';
 import type { ErrorSink } from './execute';
@@ -10,9 +10,30 @@ import { Ketama } from './ketama';
  * batches, executors and Ketama rings. All instances in a thread share one
  * native poll thread; an idle instance keeps nothing alive.
  */
+export interface LibredisOptions {
+  /**
+   * Largest single bulk reply accepted, in bytes (default 512 MiB, at most
+   * 4294967295). A larger one fails its batch with a ProtocolError and
+   * closes the connection, instead of exhausting memory.
+   */
+  maxBulkBytes?: number;
+}
+
 export class Libredis implements ErrorSink {
   private readonly _connections = new Map<string, Connection>();
   private _lastError = '';
+  private readonly _maxBulkBytes: number | undefined;
+
+  constructor(options: LibredisOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`Libredis: options must be an object, got ${describe(options)}`);
+    }
+    const max = options.maxBulkBytes;
+    if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > 0xffffffff)) {
+      throw new TypeError(`Libredis: maxBulkBytes must be an integer from 0 to 4294967295, got ${describe(max)}`);
+    }
+    this._maxBulkBytes = max;
+  }
 
   /**
    * The connection for `addr`: the same object for the same address string.
@@ -23,7 +44,7 @@ export class Libredis implements ErrorSink {
   getConnection(addr: string): Connection {
     let c = this._connections.get(addr);
     if (c === undefined) {
-      c = new Connection(parseAddress(addr), this);
+      c = new Connection(parseAddress(addr), this, this._maxBulkBytes);
       this._connections.set(addr, c);
     }
     return c;

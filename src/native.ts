@@ -35,7 +35,13 @@ export interface NativeKetama {
 /** @internal */
 export interface NativeBinding {
   NativeBatch: new () => NativeBatch;
-  NativeConnection: new (isUnix: boolean, host: string, port: number, label: string) => NativeConnection;
+  NativeConnection: new (
+    isUnix: boolean,
+    host: string,
+    port: number,
+    label: string,
+    maxBulkBytes?: number,
+  ) => NativeConnection;
   NativeKetama: new () => NativeKetama;
   submit(timeoutMs: number, ...pairs: Array<NativeConnection | NativeBatch>): Promise<boolean>;
   /**
@@ -44,7 +50,14 @@ export interface NativeBinding {
    */
   call(timeoutMs: number, connection: NativeConnection, ...args: Array<string | Uint8Array>): Promise<unknown>;
   flush(): void;
-  stats(): { threadStarted: boolean; inflight: number };
+  stats(): {
+    threadStarted: boolean;
+    inflight: number;
+    liveExecutions: number;
+    liveJobs: number;
+    liveConnections: number;
+    openSockets: number;
+  };
   /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */
   parseChunks(
     chunks: Buffer[],
@@ -56,8 +69,14 @@ export interface NativeBinding {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-/** @internal */
-export const native = load(path.join(__dirname, '..')) as NativeBinding;
+/**
+ * @internal
+ * LIBREDIS_ADDON names a specific binary instead (the sanitizer build in
+ * scripts/test-asan.sh).
+ */
+export const native = (
+  process.env.LIBREDIS_ADDON ? require(process.env.LIBREDIS_ADDON) : load(path.join(__dirname, '..'))
+) as NativeBinding;
 
 let flushScheduled = false;
 const flushNow = (): void => {
