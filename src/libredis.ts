@@ -84,6 +84,11 @@ export class Libredis implements ErrorSink {
     for (const c of this._connections.values()) c.close();
   }
 
+  /** Same as `close()`. */
+  destroy(): void {
+    this.close();
+  }
+
   /** @internal */
   _setLastError(message: string): void {
     this._lastError = message;

@@ -184,6 +184,29 @@ describe('no leaks', () => {
   });
 });
 
+describe('lifecycle', () => {
+  it('destroy() settles everything pending on every connection at once, with a closed error', async () => {
+    const [s1, s2] = await Promise.all([fakeServer(), fakeServer()]);
+    const libredis = new Libredis();
+    const c1 = libredis.getConnection(s1.address);
+    const c2 = libredis.getConnection(s2.address);
+    const batches = [libredis.createBatch().get('a').get('b'), libredis.createBatch().get('c')];
+    const pending = [c1.execute(batches[0], 10_000), c2.execute(batches[1], 10_000)];
+    const call = c2.call('PING').catch((e) => e);
+    await sleep(50); // in flight, unanswered
+    const t0 = Date.now();
+    libredis.destroy();
+    expect(await Promise.all(pending)).toEqual([false, false]);
+    const err = await call;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toBe(`connection to ${s2.address} was closed by the client`);
+    expect(batches[0].error).toBe(`connection to ${s1.address} was closed by the client`);
+    expect(batches[0].values()).toHaveLength(2);
+    expect(native.stats().inflight).toBe(0);
+  });
+});
+
 describe('load', () => {
   it('1,000 connections at once, one per Libredis instance', async () => {
     const before = native.stats().openSockets;
@@ -196,10 +219,23 @@ describe('load', () => {
     expect(native.stats().openSockets).toBe(before);
   });
 
+  it('100,000 concurrent executes on one connection each get their own reply, in call order', async () => {
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    await conn.call('DEL', 'load:ctr');
+    const batches = Array.from({ length: 100_000 }, () => libredis.createBatch().cmd('INCR', 'load:ctr'));
+    const ok = await Promise.all(batches.map((b) => conn.execute(b, 30_000)));
+    expect(ok.every((x) => x)).toBe(true);
+    for (let i = 0; i < batches.length; i++) {
+      const [v] = batches[i].values();
+      if (v !== i + 1) expect(v).toBe(i + 1);
+    }
+  });
+
   it('100,000 concurrent calls on one connection answer in order', async () => {
     const conn = new Libredis().getConnection(redis.address);
-    await conn.call('DEL', 'load:ctr');
-    const replies = await Promise.all(Array.from({ length: 100_000 }, () => conn.call('INCR', 'load:ctr')));
+    await conn.call('DEL', 'load:ctr2');
+    const replies = await Promise.all(Array.from({ length: 100_000 }, () => conn.call('INCR', 'load:ctr2')));
     expect(replies.length).toBe(100_000);
     for (let i = 0; i < replies.length; i++) if (replies[i] !== i + 1) expect(replies[i]).toBe(i + 1);
   });
