@@ -164,7 +164,7 @@ describe('no leaks', () => {
     }
   });
 
-  it('batches dropped by JS while in flight are kept alive until they settle, then released', async () => {
+  it('batches, connections and Libredis dropped by JS while in flight: work settles, then all is released', async () => {
     // A server that answers 200 ms late, so the batches are in flight while
     // the child process forces garbage collection.
     const f = await fakeServer((chunk, socket) => {
@@ -178,9 +178,12 @@ describe('no leaks', () => {
       encoding: 'utf8',
       timeout: 20_000,
     });
-    const { results, survivors } = JSON.parse(stdout.trim());
+    const { results, survivors, orphanResults, ownerCollected, socketsLeft } = JSON.parse(stdout.trim());
     expect(results).toEqual(new Array(200).fill(true));
     expect(survivors).toBe(0);
+    expect(orphanResults).toEqual(new Array(200).fill(true));
+    expect(ownerCollected).toBe(true);
+    expect(socketsLeft).toBe(0);
   });
 });
 
