@@ -24,14 +24,22 @@ export async function loadLibredis() {
         last = e;
       }
     }
-    throw new Error(`could not load libredis (is the addon being rebuilt? run \`node scripts/ensure-built.js\`): ${last.message}`);
+    throw new Error(
+      `could not load libredis (is the addon being rebuilt? run \`node scripts/ensure-built.js\`): ${last.message}`,
+    );
   }
 }
 
 /** ioredis on one server, connected. */
 export async function connectIoredis(server) {
   const { Redis } = await import('ioredis');
-  const client = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 1, enableReadyCheck: true });
+  const client = new Redis({
+    host: server.host,
+    port: server.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableReadyCheck: true,
+  });
   client.on('error', () => {}); // errors surface through the commands
   await client.connect();
   return { client, close: () => client.disconnect() };
@@ -65,7 +73,9 @@ export function packageVersion(name) {
 
 export function redisBenchmarkVersion() {
   try {
-    return execFileSync('redis-benchmark', ['--version'], { encoding: 'utf8' }).trim().replace(/^redis-benchmark\s*/, '');
+    return execFileSync('redis-benchmark', ['--version'], { encoding: 'utf8' })
+      .trim()
+      .replace(/^redis-benchmark\s*/, '');
   } catch {
     return 'unavailable';
   }
@@ -91,9 +101,21 @@ export function killBenchmarks() {
  */
 export function runRedisBenchmark(o) {
   const args = [
-    '-h', '127.0.0.1', '-p', String(o.port), '-c', '1',
-    '-n', String(o.requests), '-P', String(o.pipeline),
-    '-t', o.test, '-r', String(o.keyspace), '--csv',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(o.port),
+    '-c',
+    '1',
+    '-n',
+    String(o.requests),
+    '-P',
+    String(o.pipeline),
+    '-t',
+    o.test,
+    '-r',
+    String(o.keyspace),
+    '--csv',
   ];
   if (o.dataSize !== undefined) args.push('-d', String(o.dataSize));
   return new Promise((resolve, reject) => {
@@ -115,7 +137,12 @@ export function runRedisBenchmark(o) {
       // --csv: a header line, then "GET","123456.78",... per test
       const m = /^"(GET|SET)","([\d.]+)"/m.exec(out);
       if (code === 0 && m) resolve(Number(m[2]));
-      else reject(new Error(`redis-benchmark ${args.join(' ')} failed (${signal ?? code}): ${(err || out).trim().slice(0, 200)}`));
+      else
+        reject(
+          new Error(
+            `redis-benchmark ${args.join(' ')} failed (${signal ?? code}): ${(err || out).trim().slice(0, 200)}`,
+          ),
+        );
     });
   });
 }

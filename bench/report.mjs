@@ -20,7 +20,11 @@ export function ratios(result) {
   const rb = best('redis-benchmark');
   const vsIoredis = {};
   for (const c of CLIENTS) vsIoredis[c] = best(c) !== null && io !== null ? best(c) / io : null;
-  return { vsIoredis, oursVsIoredis: ours !== null && io !== null ? ours / io : null, oursVsRedisBenchmark: ours !== null && rb !== null ? ours / rb : null };
+  return {
+    vsIoredis,
+    oursVsIoredis: ours !== null && io !== null ? ours / io : null,
+    oursVsRedisBenchmark: ours !== null && rb !== null ? ours / rb : null,
+  };
 }
 
 function cell(result, client, transform = (v) => v) {
@@ -37,7 +41,13 @@ export function table(rows, results) {
   rows.forEach((row) => {
     const res = results[row.id];
     const q = ratios(res);
-    lines.push([`${row.target}. ${row.short}`, row.unit, ...CLIENTS.map((c) => cell(res, c)), fmtRatio(q.oursVsIoredis), fmtRatio(q.oursVsRedisBenchmark)]);
+    lines.push([
+      `${row.target}. ${row.short}`,
+      row.unit,
+      ...CLIENTS.map((c) => cell(res, c)),
+      fmtRatio(q.oursVsIoredis),
+      fmtRatio(q.oursVsRedisBenchmark),
+    ]);
     if (row.bytes) lines.push(['', 'MB/s', ...CLIENTS.map((c) => cell(res, c, (v) => mbps(v, row.bytes))), '', '']);
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -50,7 +60,8 @@ export function table(rows, results) {
 export function targets(rows, results) {
   const byTarget = (t) => rows.filter((r) => r.target === t);
   const out = [];
-  const ratioCheck = (n, text, value, min) => out.push({ target: n, text, value, min, pass: value !== null && value >= min, shown: fmtRatio(value) });
+  const ratioCheck = (n, text, value, min) =>
+    out.push({ target: n, text, value, min, pass: value !== null && value >= min, shown: fmtRatio(value) });
   const r1 = ratios(results[byTarget(1)[0].id]);
   ratioCheck(1, 'GET batch of 1000: ours vs ioredis', r1.oursVsIoredis, 5);
   ratioCheck(1, 'GET batch of 1000: ours vs redis-benchmark -P 1000', r1.oursVsRedisBenchmark, 0.75);
@@ -60,7 +71,14 @@ export function targets(rows, results) {
   for (const row of byTarget(6)) {
     const r = results[row.id].libredis;
     const v = r && r.error === null ? r.best : null;
-    out.push({ target: 6, text: row.title, value: v, min: 5_000_000, pass: v !== null && v >= 5_000_000, shown: v === null ? 'FAIL' : `${fmtInt(v)}/s` });
+    out.push({
+      target: 6,
+      text: row.title,
+      value: v,
+      min: 5_000_000,
+      pass: v !== null && v >= 5_000_000,
+      shown: v === null ? 'FAIL' : `${fmtInt(v)}/s`,
+    });
   }
   return out;
 }
@@ -101,16 +119,24 @@ export function svgChart(doc) {
   const y = (v) => bottom - ((Math.log2(v) - lo) / (hi - lo)) * plotH;
 
   const o = [];
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`);
+  o.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+  );
   o.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  o.push(`<text x="${left}" y="30" font-size="20" font-weight="bold" fill="#111">libredis vs ioredis, node-redis and redis-benchmark: throughput relative to ioredis</text>`);
+  o.push(
+    `<text x="${left}" y="30" font-size="20" font-weight="bold" fill="#111">libredis vs ioredis, node-redis and redis-benchmark: throughput relative to ioredis</text>`,
+  );
   const m = doc.machine;
-  o.push(`<text x="${left}" y="52" font-size="12" fill="#444">${esc(`${doc.mode} run, best of ${doc.config.repeats}, ${doc.date.slice(0, 16).replace('T', ' ')} UTC - ${m.cpuModel}, ${m.cores} cores - Node ${m.node} - redis ${m.redis} - one connection per server, loopback`)}</text>`);
+  o.push(
+    `<text x="${left}" y="52" font-size="12" fill="#444">${esc(`${doc.mode} run, best of ${doc.config.repeats}, ${doc.date.slice(0, 16).replace('T', ' ')} UTC - ${m.cpuModel}, ${m.cores} cores - Node ${m.node} - redis ${m.redis} - one connection per server, loopback`)}</text>`,
+  );
   // legend
   let lx = left;
   for (const c of CLIENTS) {
     o.push(`<rect x="${lx}" y="66" width="14" height="14" fill="${COLORS[c]}"/>`);
-    o.push(`<text x="${lx + 20}" y="78" font-size="13" fill="#222">${esc(c === 'libredis' ? 'libredis (ours)' : c)}</text>`);
+    o.push(
+      `<text x="${lx + 20}" y="78" font-size="13" fill="#222">${esc(c === 'libredis' ? 'libredis (ours)' : c)}</text>`,
+    );
     lx += 20 + (c === 'libredis' ? 110 : c.length * 8 + 30);
   }
   // axis, grid and ticks
@@ -118,13 +144,21 @@ export function svgChart(doc) {
     const v = 2 ** e;
     const yy = y(v).toFixed(1);
     const label = v >= 1 ? `${v}x` : `1/${1 / v}x`;
-    o.push(`<line x1="${left}" x2="${width - right + 2}" y1="${yy}" y2="${yy}" stroke="${e === 0 ? '#f59e0b' : '#e5e7eb'}" stroke-width="${e === 0 ? 1.5 : 1}"${e === 0 ? ' stroke-dasharray="6 4"' : ''}/>`);
-    o.push(`<text x="${left - 8}" y="${(+yy + 4).toFixed(1)}" font-size="12" text-anchor="end" fill="#333">${label}</text>`);
+    o.push(
+      `<line x1="${left}" x2="${width - right + 2}" y1="${yy}" y2="${yy}" stroke="${e === 0 ? '#f59e0b' : '#e5e7eb'}" stroke-width="${e === 0 ? 1.5 : 1}"${e === 0 ? ' stroke-dasharray="6 4"' : ''}/>`,
+    );
+    o.push(
+      `<text x="${left - 8}" y="${(+yy + 4).toFixed(1)}" font-size="12" text-anchor="end" fill="#333">${label}</text>`,
+    );
   }
   o.push(`<line x1="${left}" x2="${left}" y1="${top - 6}" y2="${bottom}" stroke="#333"/>`);
   o.push(`<line x1="${left}" x2="${width - right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
-  o.push(`<text transform="translate(20 ${(top + bottom) / 2}) rotate(-90)" font-size="13" text-anchor="middle" fill="#222">ops/s relative to ioredis (log scale, higher is better)</text>`);
-  o.push(`<text x="${width - right + 6}" y="${(y(1) + 4).toFixed(1)}" font-size="11" fill="#b45309">ioredis = 1x</text>`);
+  o.push(
+    `<text transform="translate(20 ${(top + bottom) / 2}) rotate(-90)" font-size="13" text-anchor="middle" fill="#222">ops/s relative to ioredis (log scale, higher is better)</text>`,
+  );
+  o.push(
+    `<text x="${width - right + 6}" y="${(y(1) + 4).toFixed(1)}" font-size="11" fill="#b45309">ioredis = 1x</text>`,
+  );
 
   rows.forEach((row, g) => {
     const gx = left + groupGap / 2 + g * (groupW + groupGap);
@@ -134,26 +168,38 @@ export function svgChart(doc) {
       const v = row.ratios.vsIoredis[c];
       if (res === undefined) return;
       if (v === null || !(v > 0)) {
-        o.push(`<text x="${x + bar / 2}" y="${bottom - 6}" font-size="10" text-anchor="middle" fill="#b91c1c">${res.error !== null ? 'FAIL' : 'n/a'}</text>`);
+        o.push(
+          `<text x="${x + bar / 2}" y="${bottom - 6}" font-size="10" text-anchor="middle" fill="#b91c1c">${res.error !== null ? 'FAIL' : 'n/a'}</text>`,
+        );
         return;
       }
       const yy = Math.max(top - 4, y(v));
       const title = `${c}: ${fmtInt(res.best)} ${row.unit} (${fmtRatio(v)} ioredis)`;
-      o.push(`<rect x="${x}" y="${yy.toFixed(1)}" width="${bar}" height="${(bottom - yy).toFixed(1)}" fill="${COLORS[c]}"><title>${esc(title)}</title></rect>`);
-      o.push(`<text x="${x + bar / 2}" y="${(yy - 4).toFixed(1)}" font-size="10" text-anchor="middle" fill="#111">${esc(fmtRatio(v))}</text>`);
+      o.push(
+        `<rect x="${x}" y="${yy.toFixed(1)}" width="${bar}" height="${(bottom - yy).toFixed(1)}" fill="${COLORS[c]}"><title>${esc(title)}</title></rect>`,
+      );
+      o.push(
+        `<text x="${x + bar / 2}" y="${(yy - 4).toFixed(1)}" font-size="10" text-anchor="middle" fill="#111">${esc(fmtRatio(v))}</text>`,
+      );
     });
     const cx = gx + groupW / 2;
     const io = row.results.ioredis;
     const ioText = io && io.error === null ? `ioredis ${fmtInt(io.best)} ${row.unit}` : 'ioredis: n/a';
-    o.push(`<text x="${cx}" y="${bottom + 18}" font-size="12" font-weight="bold" text-anchor="middle" fill="#111">${esc(row.chart)}</text>`);
+    o.push(
+      `<text x="${cx}" y="${bottom + 18}" font-size="12" font-weight="bold" text-anchor="middle" fill="#111">${esc(row.chart)}</text>`,
+    );
     o.push(`<text x="${cx}" y="${bottom + 34}" font-size="10" text-anchor="middle" fill="#555">${esc(ioText)}</text>`);
     const ours = row.results.libredis;
-    if (ours && ours.error === null) o.push(`<text x="${cx}" y="${bottom + 48}" font-size="10" text-anchor="middle" fill="#1e40af">${esc(`ours ${fmtInt(ours.best)} ${row.unit}`)}</text>`);
+    if (ours && ours.error === null)
+      o.push(
+        `<text x="${cx}" y="${bottom + 48}" font-size="10" text-anchor="middle" fill="#1e40af">${esc(`ours ${fmtInt(ours.best)} ${row.unit}`)}</text>`,
+      );
   });
   let ny = bottom + 74;
   for (const row of notes) {
     const r = row.results.libredis;
-    const text = r && r.error === null ? `${row.title} (ours only, no peer): ${fmtInt(r.best)} ${row.unit}` : `${row.title}: FAIL`;
+    const text =
+      r && r.error === null ? `${row.title} (ours only, no peer): ${fmtInt(r.best)} ${row.unit}` : `${row.title}: FAIL`;
     o.push(`<text x="${left}" y="${ny}" font-size="12" fill="#333">${esc(text)}</text>`);
     ny += 18;
   }

@@ -14,7 +14,15 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-import { connectIoredis, connectNodeRedis, killBenchmarks, loadLibredis, packageVersion, redisBenchmarkVersion, runRedisBenchmark } from './clients.mjs';
+import {
+  connectIoredis,
+  connectNodeRedis,
+  killBenchmarks,
+  loadLibredis,
+  packageVersion,
+  redisBenchmarkVersion,
+  runRedisBenchmark,
+} from './clients.mjs';
 import { pendingReplyCost, rssOverCommands } from './memory.mjs';
 import { fmtBytes, fmtInt, ratios, svgChart, table, targetLines, targets } from './report.mjs';
 import { redisVersion, startServer, stopAll } from './servers.mjs';
@@ -26,7 +34,9 @@ const RESULTS = join(HERE, 'results');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick]\n  --quick  2 repeats of ~0.2 s per measurement, 1M commands for the RSS run (< 30 s)');
+  console.log(
+    'usage: node bench/run.mjs [--quick]\n  --quick  2 repeats of ~0.2 s per measurement, 1M commands for the RSS run (< 30 s)',
+  );
   process.exit(0);
 }
 const unknown = argv.filter((a) => a !== '--quick');
@@ -36,8 +46,24 @@ if (unknown.length > 0) {
 }
 const QUICK = argv.includes('--quick');
 const MODE = QUICK
-  ? { name: 'quick', repeats: 2, seconds: 0.2, warmSeconds: 0.05, rssCommands: 1_000_000, rssMaxSeconds: 8, pendingReplies: 1_000_000 }
-  : { name: 'full', repeats: 3, seconds: 1.0, warmSeconds: 0.2, rssCommands: 10_000_000, rssMaxSeconds: 60, pendingReplies: 1_000_000 };
+  ? {
+      name: 'quick',
+      repeats: 2,
+      seconds: 0.2,
+      warmSeconds: 0.05,
+      rssCommands: 1_000_000,
+      rssMaxSeconds: 8,
+      pendingReplies: 1_000_000,
+    }
+  : {
+      name: 'full',
+      repeats: 3,
+      seconds: 1.0,
+      warmSeconds: 0.2,
+      rssCommands: 10_000_000,
+      rssMaxSeconds: 60,
+      pendingReplies: 1_000_000,
+    };
 // Hard cap on operations of one measurement, on top of the time box.
 const MAX_OPS_PER_SECOND = 50_000_000;
 
@@ -125,10 +151,18 @@ async function main() {
   const machine = machineInfo();
   const lib = await loadLibredis();
 
-  console.log(`libredis benchmark - ${MODE.name} run: ${MODE.repeats} repeats, ~${MODE.seconds} s per measurement, best of repeats`);
-  console.log(`  cpu       ${machine.cpuModel}, ${machine.cores} cores, ${fmtBytes(machine.totalMemory)} RAM, ${machine.os}`);
-  console.log(`  runtime   Node ${machine.node}, redis-server ${machine.redis}, redis-benchmark ${machine.redisBenchmark}`);
-  console.log(`  clients   libredis ${machine.libredis}, ioredis ${machine.ioredis}, redis (node-redis) ${machine.nodeRedis}`);
+  console.log(
+    `libredis benchmark - ${MODE.name} run: ${MODE.repeats} repeats, ~${MODE.seconds} s per measurement, best of repeats`,
+  );
+  console.log(
+    `  cpu       ${machine.cpuModel}, ${machine.cores} cores, ${fmtBytes(machine.totalMemory)} RAM, ${machine.os}`,
+  );
+  console.log(
+    `  runtime   Node ${machine.node}, redis-server ${machine.redis}, redis-benchmark ${machine.redisBenchmark}`,
+  );
+  console.log(
+    `  clients   libredis ${machine.libredis}, ioredis ${machine.ioredis}, redis (node-redis) ${machine.nodeRedis}`,
+  );
   console.log(`  date      ${date}`);
 
   // --- servers, clients, data
@@ -138,7 +172,11 @@ async function main() {
   console.log('');
 
   const libredis = new lib.Libredis();
-  const conn = { a: libredis.getConnection(a.address), b: libredis.getConnection(b.address), c: libredis.getConnection(c.address) };
+  const conn = {
+    a: libredis.getConnection(a.address),
+    b: libredis.getConnection(b.address),
+    c: libredis.getConnection(c.address),
+  };
   const ketama = libredis.createKetama();
   ketama.addServer('127.0.0.1', a.port, 100);
   ketama.addServer('127.0.0.1', b.port, 100);
@@ -180,7 +218,11 @@ async function main() {
     if (client === 'redis-benchmark') {
       const { pipeline } = row.rb;
       const requests = Math.max(pipeline * 2, Math.ceil((rbEstimate[row.id] * seconds) / pipeline) * pipeline);
-      const rate = await runRedisBenchmark({ ...row.rb, port: servers[row.rb.server].port, requests: Math.min(requests, seconds * MAX_OPS_PER_SECOND) });
+      const rate = await runRedisBenchmark({
+        ...row.rb,
+        port: servers[row.rb.server].port,
+        requests: Math.min(requests, seconds * MAX_OPS_PER_SECOND),
+      });
       rbEstimate[row.id] = rate;
       return rate;
     }
@@ -226,7 +268,8 @@ async function main() {
 
   // --- warm-up once, then the interleaved repeats
   await pass('warm-up', MODE.warmSeconds, false);
-  for (let rep = 1; rep <= MODE.repeats; rep++) await pass(`repeat ${rep}/${MODE.repeats}`, MODE.seconds, true, rep - 1);
+  for (let rep = 1; rep <= MODE.repeats; rep++)
+    await pass(`repeat ${rep}/${MODE.repeats}`, MODE.seconds, true, rep - 1);
   statusDone();
 
   // --- report
@@ -242,17 +285,31 @@ async function main() {
   if (memory.rss) {
     const r = memory.rss;
     const note = r.timedOut ? ` (stopped at the ${MODE.rssMaxSeconds} s time box)` : '';
-    console.log(`  RSS over ${fmtInt(r.commands)} GETs in batches of 1000 (${r.seconds.toFixed(1)} s, ${fmtInt(r.rate)} GET/s)${note}`);
-    console.log(`    before ${fmtBytes(r.before.rss)}, after ${fmtBytes(r.after.rss)}, delta ${fmtBytes(r.after.rss - r.before.rss)}, peak ${fmtBytes(r.peakRss)}`);
+    console.log(
+      `  RSS over ${fmtInt(r.commands)} GETs in batches of 1000 (${r.seconds.toFixed(1)} s, ${fmtInt(r.rate)} GET/s)${note}`,
+    );
+    console.log(
+      `    before ${fmtBytes(r.before.rss)}, after ${fmtBytes(r.after.rss)}, delta ${fmtBytes(r.after.rss - r.before.rss)}, peak ${fmtBytes(r.peakRss)}`,
+    );
   }
   if (memory.pending) {
     const p = memory.pending;
     const s = p.snapshots;
-    console.log(`  ${fmtInt(p.count)} GET replies held unread (${p.valueBytes}-byte values, executed in ${p.executeSeconds.toFixed(2)} s)`);
-    console.log(`    per reply, vs. before the batch was built: rss ${p.perReply.rss.toFixed(1)} B, external ${p.perReply.external.toFixed(1)} B, arrayBuffers ${p.perReply.arrayBuffers.toFixed(1)} B`);
-    console.log(`    per reply, vs. after building it (${fmtBytes(s.built.rss - s.empty.rss)} rss of encoded commands): rss ${p.perReply.rssSinceBuilt.toFixed(1)} B, arrayBuffers ${p.perReply.arrayBuffersSinceBuilt.toFixed(1)} B`);
-    console.log(`    structural cost: 16 B of records + ${p.valueBytes} B payload = ${p.structuralPerReply} B per reply`);
-    console.log(`    rss: before ${fmtBytes(s.empty.rss)}, built ${fmtBytes(s.built.rss)}, replies held ${fmtBytes(s.held.rss)}, batch dropped ${fmtBytes(s.released.rss)}`);
+    console.log(
+      `  ${fmtInt(p.count)} GET replies held unread (${p.valueBytes}-byte values, executed in ${p.executeSeconds.toFixed(2)} s)`,
+    );
+    console.log(
+      `    per reply, vs. before the batch was built: rss ${p.perReply.rss.toFixed(1)} B, external ${p.perReply.external.toFixed(1)} B, arrayBuffers ${p.perReply.arrayBuffers.toFixed(1)} B`,
+    );
+    console.log(
+      `    per reply, vs. after building it (${fmtBytes(s.built.rss - s.empty.rss)} rss of encoded commands): rss ${p.perReply.rssSinceBuilt.toFixed(1)} B, arrayBuffers ${p.perReply.arrayBuffersSinceBuilt.toFixed(1)} B`,
+    );
+    console.log(
+      `    structural cost: 16 B of records + ${p.valueBytes} B payload = ${p.structuralPerReply} B per reply`,
+    );
+    console.log(
+      `    rss: before ${fmtBytes(s.empty.rss)}, built ${fmtBytes(s.built.rss)}, replies held ${fmtBytes(s.held.rss)}, batch dropped ${fmtBytes(s.released.rss)}`,
+    );
   }
   if (memory.error) console.log(`  ! memory run failed: ${memory.error}`);
 
@@ -269,14 +326,16 @@ async function main() {
       warmupSecondsPerMeasurement: MODE.warmSeconds,
       order: 'for repeat: for workload: for client (interleaved; repeat r starts with client r); best of repeats',
       connections: 'one connection per server per client; redis-benchmark -c 1 with the same pipeline depth',
-      nodeRedis: 'multi().execAsPipeline() for batches (1 and 5); Promise.all of commands issued in one tick for 3 and 4',
+      nodeRedis:
+        'multi().execAsPipeline() for batches (1 and 5); Promise.all of commands issued in one tick for 3 and 4',
       ioredis: 'default options (no enableAutoPipelining); pipeline() for batches',
       megabyte: 1e6,
     },
     rows: ROWS.map((row) => {
       const res = results[row.id];
       const out = {};
-      for (const [client, cell] of Object.entries(res)) out[client] = { best: cell.error === null ? Math.round(cell.best) : null, runs: cell.runs, error: cell.error };
+      for (const [client, cell] of Object.entries(res))
+        out[client] = { best: cell.error === null ? Math.round(cell.best) : null, runs: cell.runs, error: cell.error };
       const q = ratios(res);
       return {
         id: row.id,
@@ -286,10 +345,21 @@ async function main() {
         chart: row.chart ?? row.short,
         unit: row.unit,
         ...(row.bytes ? { valueBytes: row.bytes } : {}),
-        ...(row.rb ? { redisBenchmarkArgs: `-c 1 -P ${row.rb.pipeline} -t ${row.rb.test} -r ${row.rb.keyspace}${row.rb.dataSize ? ` -d ${row.rb.dataSize}` : ''}` } : {}),
+        ...(row.rb
+          ? {
+              redisBenchmarkArgs: `-c 1 -P ${row.rb.pipeline} -t ${row.rb.test} -r ${row.rb.keyspace}${row.rb.dataSize ? ` -d ${row.rb.dataSize}` : ''}`,
+            }
+          : {}),
         results: out,
         ...(row.bytes
-          ? { megabytesPerSecond: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.best === null ? null : +((v.best * row.bytes) / 1e6).toFixed(2)])) }
+          ? {
+              megabytesPerSecond: Object.fromEntries(
+                Object.entries(out).map(([k, v]) => [
+                  k,
+                  v.best === null ? null : +((v.best * row.bytes) / 1e6).toFixed(2),
+                ]),
+              ),
+            }
           : {}),
         ratios: q,
       };
@@ -304,7 +374,9 @@ async function main() {
   writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
   writeFileSync(svgPath, svgChart(doc));
   console.log('');
-  console.log(`Wrote ${relative(process.cwd(), jsonPath) || jsonPath} and ${relative(process.cwd(), svgPath) || svgPath} (${wallSeconds.toFixed(1)} s in all)`);
+  console.log(
+    `Wrote ${relative(process.cwd(), jsonPath) || jsonPath} and ${relative(process.cwd(), svgPath) || svgPath} (${wallSeconds.toFixed(1)} s in all)`,
+  );
 
   await Promise.all([...ioConns, ...nrConns].map((x) => x.close()));
   libredis.close();

@@ -58,7 +58,20 @@ export async function startServer(name) {
   const dir = mkdtempSync(join(tmpdir(), `libredis-bench-${name}-`));
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--loglevel',
+      'warning',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const server = { name, port, host: '127.0.0.1', address: `127.0.0.1:${port}`, dir, child, exited: false };
@@ -68,7 +81,10 @@ export async function startServer(name) {
   child.on('exit', () => (server.exited = true));
   const until = Date.now() + 10_000;
   for (;;) {
-    if (spawnError) throw new Error(`could not start redis-server (${spawnError.message}); install it, e.g. apt-get install redis-server`);
+    if (spawnError)
+      throw new Error(
+        `could not start redis-server (${spawnError.message}); install it, e.g. apt-get install redis-server`,
+      );
     if (server.exited) throw new Error(`redis-server on port ${port} exited at start`);
     try {
       if ((await rawCommand(port, ['PING'], 500)) === '+PONG\r\n') return server;

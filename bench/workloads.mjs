@@ -55,7 +55,7 @@ function fail(what, got, want) {
 /** Loads every key, through a plain ioredis pipeline (independent of the core under test). */
 export async function preload(ctx) {
   const { io, ketama } = ctx;
-  let p = io.a.pipeline();
+  const p = io.a.pipeline();
   for (let i = 0; i < GET_KEYSPACE; i++) p.set(GET_KEYS[i], GET_VALUES[i]);
   await p.exec();
   const shards = [io.a.pipeline(), io.b.pipeline()];
@@ -113,7 +113,8 @@ function getBatchRow(n) {
           for (let i = 0; i < n; i++) p.get(GET_KEYS[base + i]);
           const res = await p.exec();
           if (res.length !== n) fail('reply count', res.length, n);
-          if (res[check][1] !== GET_VALUES[base + check]) fail(`reply ${check}`, res[check][1], GET_VALUES[base + check]);
+          if (res[check][1] !== GET_VALUES[base + check])
+            fail(`reply ${check}`, res[check][1], GET_VALUES[base + check]);
           return n;
         };
       },
@@ -229,7 +230,8 @@ function checkMget(parts, values, round) {
   for (let s = 0; s < parts.length; s++) {
     const vals = values[s];
     if (parts[s].length === 0) continue;
-    if (!Array.isArray(vals) || vals.length !== parts[s].length) fail(`MGET on shard ${s}: value count`, vals?.length, parts[s].length);
+    if (!Array.isArray(vals) || vals.length !== parts[s].length)
+      fail(`MGET on shard ${s}: value count`, vals?.length, parts[s].length);
   }
   const s = parts[0].length > 0 ? 0 : 1;
   const j = round % parts[s].length;
@@ -257,8 +259,13 @@ const shardedMgetRow = {
           batches[s] = libredis.createBatch().cmd('MGET', ...parts[s]);
           executor.add(connections[s], batches[s]);
         }
-        if (!(await executor.execute(5000))) throw new Error(`executor failed: ${batches.find((b) => b?.error)?.error}`);
-        checkMget(parts, batches.map((b) => (b === null ? [] : b.values()[0])), round++);
+        if (!(await executor.execute(5000)))
+          throw new Error(`executor failed: ${batches.find((b) => b?.error)?.error}`);
+        checkMget(
+          parts,
+          batches.map((b) => (b === null ? [] : b.values()[0])),
+          round++,
+        );
         return MGET_KEYS;
       };
     },
@@ -370,7 +377,9 @@ function ketamaRow(servers) {
         const ring = libredis.createKetama();
         // test.php's ring for 8 servers; two equal servers otherwise
         const weights = servers === 8 ? [600, 300, 200, 350, 1000, 800, 950, 100] : [100, 100];
-        weights.forEach((w, i) => ring.addServer(`10.0.1.${i + 1}`, 11211, w));
+        weights.forEach((w, i) => {
+          ring.addServer(`10.0.1.${i + 1}`, 11211, w);
+        });
         ring.createContinuum();
         // expected per-chunk ordinal sums, computed once; also checks every ordinal is in range
         const chunks = LOOKUP_KEYS.length / CHUNK;

@@ -21,9 +21,13 @@ function freePort() {
 async function startServer(libredis) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'libredis-demo-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
   child.on('error', (e) => {
     console.error(`could not start redis-server (${e.message}); install it, e.g. apt-get install redis-server`);
     process.exit(1);
@@ -35,7 +39,15 @@ async function startServer(libredis) {
     if (await ping.execute(connection, 200)) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  return { port, address, connection, stop: () => (child.kill(), rmSync(dir, { recursive: true, force: true })) };
+  return {
+    port,
+    address,
+    connection,
+    stop() {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const libredis = new Libredis();
@@ -77,7 +89,9 @@ try {
   asked.forEach((shardKeys, i) => {
     if (shardKeys.length === 0) return;
     const [values] = mgets[i].values();
-    shardKeys.forEach((key, k) => console.log(`  ${key.padEnd(10)} -> ${servers[i].address}  ${JSON.stringify(values[k])}`));
+    shardKeys.forEach((key, k) => {
+      console.log(`  ${key.padEnd(10)} -> ${servers[i].address}  ${JSON.stringify(values[k])}`);
+    });
   });
 
   // Throughput: GETs in pipelined batches of 1000 on one connection.
@@ -92,7 +106,9 @@ try {
     while (batch.nextReply() !== null) ops++;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`throughput: ${ops} GETs in batches of 1000 in ${seconds.toFixed(2)} s = ${Math.round(ops / seconds).toLocaleString('en-US')} GET/s`);
+  console.log(
+    `throughput: ${ops} GETs in batches of 1000 in ${seconds.toFixed(2)} s = ${Math.round(ops / seconds).toLocaleString('en-US')} GET/s`,
+  );
 } finally {
   for (const s of servers) s.stop();
 }

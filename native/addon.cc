@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include "batch_wrap.h"
+#include "command_encoder.h"
 #include "connection_wrap.h"
 #include "js_args.h"
-#include "command_encoder.h"
 #include "ketama_wrap.h"
 #include "parser_probe.h"
 #include "type_tags.h"

@@ -32,7 +32,7 @@ napi_value bufferFrom(napi_env env, std::string&& bytes) {
       return result;
     }
     if (st != napi_no_external_buffers_allowed) return nullptr;  // Node already freed `owned`
-    bytes = std::move(*owned);  // external buffers refused (a memory cage): copy
+    bytes = std::move(*owned);                                   // external buffers refused (a memory cage): copy
     delete owned;
   }
   void* data;

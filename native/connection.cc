@@ -119,8 +119,8 @@ void ConnState::connectNext() {
     return;
   }
   state_ = State::kIdle;
-  close(EK_CONNECTION, "connection to " + addr_.label + " failed: " +
-                           (lastConnectError_.empty() ? "no address to connect to" : lastConnectError_));
+  close(EK_CONNECTION, "connection to " + addr_.label +
+                           " failed: " + (lastConnectError_.empty() ? "no address to connect to" : lastConnectError_));
 }
 
 void ConnState::onConnected() {
@@ -321,8 +321,8 @@ void ConnState::abandon(Job* job, const std::string& reason) {
   if (index < writtenJobs_) writtenJobs_--;
   job->fail(EK_TIMEOUT, why);
   finish(job);
-  close(EK_CONNECTION, "connection to " + addr_.label +
-                           " was reset because an earlier batch on it timed out with replies still owed");
+  close(EK_CONNECTION,
+        "connection to " + addr_.label + " was reset because an earlier batch on it timed out with replies still owed");
 }
 
 void ConnState::close(ErrorKind kind, const std::string& reason) {

@@ -74,8 +74,8 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   size_t addrIndex_ = 0;
   std::string lastConnectError_;
 
-  std::deque<Job*> queue_;  // replies arrive in this order
-  size_t writtenJobs_ = 0;  // queue_[0, writtenJobs_) are fully written
+  std::deque<Job*> queue_;   // replies arrive in this order
+  size_t writtenJobs_ = 0;   // queue_[0, writtenJobs_) are fully written
   Job* replying_ = nullptr;  // job receiving the reply being parsed
   RespParser parser_;
   bool closeWhenIdle_ = false;

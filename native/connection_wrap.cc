@@ -13,8 +13,7 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
 // validated in JS.
 ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsBoolean() || !info[1].IsString() || !info[2].IsNumber() ||
-      !info[3].IsString()) {
+  if (info.Length() < 4 || !info[0].IsBoolean() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsString()) {
     Napi::TypeError::New(env, "NativeConnection(isUnix, host, port, label)").ThrowAsJavaScriptException();
     return;
   }

@@ -11,8 +11,7 @@ namespace {
 const size_t kMaxNameLen = 254;
 
 inline uint32_t le32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) |
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
          (static_cast<uint32_t>(p[3]) << 24);
 }
 
@@ -25,20 +24,17 @@ uint32_t pointGroups(uint32_t weight, uint64_t total, size_t numServers) {
   volatile float ft = static_cast<float>(total);
   volatile float pct = fw / ft;
   volatile float fn = static_cast<float>(numServers);
-  volatile float prod = static_cast<float>(static_cast<double>(pct) * 40.0 *
-                                           static_cast<double>(fn));
+  volatile float prod = static_cast<float>(static_cast<double>(pct) * 40.0 * static_cast<double>(fn));
   const float ks = std::floor(static_cast<float>(prod));
   // total == 0 gives NaN; converting that (or a huge value) to an integer is
   // undefined, so treat it as "no points". pct <= 1 bounds ks by 40 * n.
-  if (!(ks >= 1.0f) || !(ks <= 40.0f * static_cast<float>(numServers)))
-    return 0;
+  if (!(ks >= 1.0f) || !(ks <= 40.0f * static_cast<float>(numServers))) return 0;
   return static_cast<uint32_t>(ks);
 }
 
 }  // namespace
 
-void KetamaRing::addServer(const std::string& host, uint32_t port,
-                           uint32_t weight) {
+void KetamaRing::addServer(const std::string& host, uint32_t port, uint32_t weight) {
   if (built_) return;
   std::string name = host;
   name += ':';
@@ -77,15 +73,13 @@ void KetamaRing::createContinuum() {
       text += '-';
       text += std::to_string(k);
       md5(reinterpret_cast<const uint8_t*>(text.data()), text.size(), digest);
-      for (int h = 0; h < 4; ++h)
-        pts.push_back({le32(digest + 4 * h), static_cast<uint32_t>(i)});
+      for (int h = 0; h < 4; ++h) pts.push_back({le32(digest + 4 * h), static_cast<uint32_t>(i)});
     }
   }
 
   // The spec leaves tie order open; a stable sort keeps it deterministic
   // (server order, then k, then h).
-  std::stable_sort(pts.begin(), pts.end(),
-                   [](const Point& a, const Point& b) { return a.value < b.value; });
+  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.value < b.value; });
 
   points_.resize(pts.size());
   ordinals_.resize(pts.size());
@@ -117,8 +111,7 @@ int KetamaRing::getServerOrdinal(const uint8_t* key, size_t len) const {
 
 const std::string& KetamaRing::getServerAddress(int ordinal) const {
   static const std::string kEmpty;
-  if (ordinal < 0 || static_cast<size_t>(ordinal) >= names_.size())
-    return kEmpty;
+  if (ordinal < 0 || static_cast<size_t>(ordinal) >= names_.size()) return kEmpty;
   return names_[static_cast<size_t>(ordinal)];
 }
 

@@ -7,11 +7,10 @@
 namespace libredis {
 namespace {
 
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define LIBREDIS_MD5_LITTLE_ENDIAN 1
-#elif defined(_MSC_VER) || defined(__x86_64__) || defined(__i386__) || \
-    defined(_M_X64) || defined(_M_IX86) || defined(_M_ARM64)
+#elif defined(_MSC_VER) || defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86) || \
+    defined(_M_ARM64)
 #define LIBREDIS_MD5_LITTLE_ENDIAN 1
 #else
 #define LIBREDIS_MD5_LITTLE_ENDIAN 0
@@ -25,8 +24,7 @@ inline uint32_t load32(const uint8_t* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 #else
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) |
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
          (static_cast<uint32_t>(p[3]) << 24);
 #endif
 }

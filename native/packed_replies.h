@@ -38,9 +38,7 @@ class PackedReplies {
     payload.append(p, n);
   }
   void addNil(ReplyType type, uint32_t level) { push(type, level, 0, payload.size()); }
-  void addMultibulk(uint32_t level, uint32_t count) {
-    push(RT_MULTIBULK, level, count, payload.size());
-  }
+  void addMultibulk(uint32_t level, uint32_t count) { push(RT_MULTIBULK, level, count, payload.size()); }
   // A bulk's bytes may arrive over several reads; the header goes first.
   void beginBulk(uint32_t level, uint32_t len) {
     push(RT_BULK, level, len, payload.size());

@@ -1,7 +1,7 @@
 #include "poll_loop.h"
 
-#include <sys/epoll.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -253,7 +253,8 @@ void PollLoop::run() {
             startExecution(c.exec);
           } catch (const std::bad_alloc&) {
             for (auto& job : c.exec->jobs) {
-              if (!job->done) job->conn->close(EK_CONNECTION, "out of memory while sending to " + job->conn->address().label);
+              if (!job->done)
+                job->conn->close(EK_CONNECTION, "out of memory while sending to " + job->conn->address().label);
             }
           }
           break;

@@ -88,7 +88,7 @@ class PollLoop {
   Clock::duration spin_{};
   bool yield_ = true;
 
-  std::mutex mu_;  // guards the two hand-over lists
+  std::mutex mu_;                  // guards the two hand-over lists
   std::vector<Control> controls_;  // executes and closes, in the order JS issued them
   std::vector<Execution*> done_;
 

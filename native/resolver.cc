@@ -31,9 +31,7 @@ bool resolveNumeric(const std::string& host, uint16_t port, std::vector<SockAddr
   return false;
 }
 
-Resolver::Resolver(Deliver deliver) : shared_(std::make_shared<Shared>()) {
-  shared_->deliver = std::move(deliver);
-}
+Resolver::Resolver(Deliver deliver) : shared_(std::make_shared<Shared>()) { shared_->deliver = std::move(deliver); }
 
 Resolver::~Resolver() {
   std::lock_guard<std::mutex> lock(shared_->mu);

@@ -29,7 +29,10 @@ function mtime(p) {
 }
 
 const built = path.join(root, 'build', 'Release', 'redis_native.node');
-const nativeSources = Math.max(newest(path.join(root, 'native'), () => true), mtime(path.join(root, 'binding.gyp')));
+const nativeSources = Math.max(
+  newest(path.join(root, 'native'), () => true),
+  mtime(path.join(root, 'binding.gyp')),
+);
 let loadable = true;
 try {
   require('node-gyp-build')(root);

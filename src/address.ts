@@ -65,7 +65,9 @@ export function describe(v: unknown): string {
 /** @internal Validates a timeout in milliseconds. */
 export function checkTimeout(timeoutMs: unknown, method: string): number {
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 0x7fffffff) {
-    throw new TypeError(`${method}: timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${describe(timeoutMs)}`);
+    throw new TypeError(
+      `${method}: timeoutMs must be a number of milliseconds from 1 to 2147483647, got ${describe(timeoutMs)}`,
+    );
   }
   return Math.ceil(timeoutMs);
 }

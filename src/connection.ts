@@ -1,7 +1,7 @@
 import { checkTimeout, describe, type ParsedAddress } from './address';
 import { type Arg, toWire } from './arguments';
 import { Batch } from './batch';
-import { LibredisError, ReplyError, errorFor } from './errors';
+import { errorFor, LibredisError, ReplyError } from './errors';
 import { type ErrorSink, runPairs } from './execute';
 import { type NativeConnection, native, scheduleFlush } from './native';
 import type { ReplyValue } from './reply';

@@ -22,7 +22,7 @@ export class ProtocolError extends LibredisError {}
 export class ReplyError extends LibredisError {}
 
 /** @internal Error kinds as the native core reports them. */
-export const enum ErrorKind {
+export enum ErrorKind {
   None = 0,
   Timeout = 1,
   Connection = 2,

@@ -16,7 +16,8 @@ export class Executor {
 
   /** Associates `batch` with `connection` for the next `execute`. */
   add(connection: Connection, batch: Batch): this {
-    if (!(connection instanceof Connection)) throw new TypeError(`add: expected a Connection, got ${describe(connection)}`);
+    if (!(connection instanceof Connection))
+      throw new TypeError(`add: expected a Connection, got ${describe(connection)}`);
     if (!(batch instanceof Batch)) throw new TypeError(`add: expected a Batch, got ${describe(batch)}`);
     if (this._batches.includes(batch)) throw new TypeError('add: this batch was already added to this executor');
     this._connections.push(connection);

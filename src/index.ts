@@ -1,8 +1,8 @@
-export { Libredis, type LibredisOptions } from './libredis';
-export { Connection } from './connection';
+export type { Arg } from './arguments';
 export { Batch } from './batch';
+export { Connection } from './connection';
+export { ConnectionError, LibredisError, ProtocolError, ReplyError, TimeoutError } from './errors';
 export { Executor } from './executor';
 export { Ketama } from './ketama';
-export { ReplyType, type Reply, type ReplyValue } from './reply';
-export type { Arg } from './arguments';
-export { LibredisError, ConnectionError, TimeoutError, ProtocolError, ReplyError } from './errors';
+export { Libredis, type LibredisOptions } from './libredis';
+export { type Reply, ReplyType, type ReplyValue } from './reply';

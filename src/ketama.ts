@@ -17,8 +17,10 @@ export class Ketama {
    * Servers added after `createContinuum()` are ignored, as in PHP.
    */
   addServer(host: string, port: number, weight: number): this {
-    if (typeof host !== 'string' || host === '') throw new TypeError(`addServer: host must be a non-empty string, got ${describe(host)}`);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`addServer: port must be an integer 0-65535, got ${describe(port)}`);
+    if (typeof host !== 'string' || host === '')
+      throw new TypeError(`addServer: host must be a non-empty string, got ${describe(host)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new TypeError(`addServer: port must be an integer 0-65535, got ${describe(port)}`);
     if (!Number.isInteger(weight) || weight < 0 || weight > 0xffffffff) {
       throw new TypeError(`addServer: weight must be a non-negative integer, got ${describe(weight)}`);
     }
@@ -43,7 +45,8 @@ export class Ketama {
 
   /** The server's `host:port` (the form `getConnection` takes), or '' for an unknown ordinal. */
   getServerAddress(ordinal: number): string {
-    if (!Number.isInteger(ordinal)) throw new TypeError(`getServerAddress: ordinal must be an integer, got ${describe(ordinal)}`);
+    if (!Number.isInteger(ordinal))
+      throw new TypeError(`getServerAddress: ordinal must be an integer, got ${describe(ordinal)}`);
     if (ordinal < 0 || ordinal > 0x7fffffff) return '';
     return this._native.getServerAddress(ordinal);
   }

@@ -1,7 +1,6 @@
 import { describe, parseAddress } from './address';
 import { Batch } from './batch';
 import { Connection } from './connection';
-import type { ErrorSink } from './execute';
 import { Executor } from './executor';
 import { Ketama } from './ketama';
 
@@ -19,7 +18,7 @@ export interface LibredisOptions {
   maxBulkBytes?: number;
 }
 
-export class Libredis implements ErrorSink {
+export class Libredis {
   private readonly _connections = new Map<string, Connection>();
   private _lastError = '';
   private readonly _maxBulkBytes: number | undefined;

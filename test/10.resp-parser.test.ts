@@ -98,7 +98,8 @@ function readRecords(records: Int32Array, payload: Buffer): Flat[] {
     const off = records[i + 3] >>> 0;
     let bytes: string | null = null;
     if (type === T.OK || type === T.ERROR || type === T.BULK || type === T.INTEGER) {
-      if (off + length > payload.length) throw new Error(`record ${i / 4}: bytes ${off}+${length} beyond the payload (${payload.length})`);
+      if (off + length > payload.length)
+        throw new Error(`record ${i / 4}: bytes ${off}+${length} beyond the payload (${payload.length})`);
       bytes = payload.subarray(off, off + length).toString('hex');
     }
     out.push({ type, level, length, bytes });
@@ -199,7 +200,10 @@ describe('RESP parser: reply types', () => {
   });
 
   it('parses an error reply into ERROR (-1) with its text', () => {
-    const r = expectParsesTo([Buffer.from('-ERR wrong number of arguments\r\n')], [err('ERR wrong number of arguments')]);
+    const r = expectParsesTo(
+      [Buffer.from('-ERR wrong number of arguments\r\n')],
+      [err('ERR wrong number of arguments')],
+    );
     expect(r.records[0]).toBe(-1);
   });
 
@@ -372,7 +376,8 @@ describe('RESP parser: incomplete input', () => {
         if (r.error !== null) bad.push(`prefix ${k}: ${r.error}`);
         else if (r.completed !== done) bad.push(`prefix ${k}: completed ${r.completed}, expected ${done}`);
         else if (r.records.length < nodesDone * 4) bad.push(`prefix ${k}: only ${r.records.length / 4} records`);
-        else if (key(readRecords(r.records.subarray(0, nodesDone * 4), r.payload)) !== wantKey) bad.push(`prefix ${k}: records differ`);
+        else if (key(readRecords(r.records.subarray(0, nodesDone * 4), r.payload)) !== wantKey)
+          bad.push(`prefix ${k}: records differ`);
       }
     }
     expect(ends[ends.length - 1]).toBe(MIXED_BYTES.length);
@@ -380,7 +385,18 @@ describe('RESP parser: incomplete input', () => {
   });
 
   it('a bulk header with only part of its data, and a line without CRLF, are just incomplete', () => {
-    for (const text of ['$10\r\nabc', '$3\r\nabc', '$3\r\nabc\r', '+OK', '+OK\r', ':123', '*2\r\n:1\r\n', '*1\r\n*1\r\n', '$', '*']) {
+    for (const text of [
+      '$10\r\nabc',
+      '$3\r\nabc',
+      '$3\r\nabc\r',
+      '+OK',
+      '+OK\r',
+      ':123',
+      '*2\r\n:1\r\n',
+      '*1\r\n*1\r\n',
+      '$',
+      '*',
+    ]) {
       const r = parse([Buffer.from(text)], 1);
       expect(r.error, JSON.stringify(text)).toBeNull();
       expect(r.completed, JSON.stringify(text)).toBe(0);
@@ -389,7 +405,12 @@ describe('RESP parser: incomplete input', () => {
 });
 
 describe('RESP parser: malformed input', () => {
-  function expectError(input: string | Buffer, pattern: RegExp, replies = 1, limits?: { maxDepth?: number; maxBulkBytes?: number }) {
+  function expectError(
+    input: string | Buffer,
+    pattern: RegExp,
+    replies = 1,
+    limits?: { maxDepth?: number; maxBulkBytes?: number },
+  ) {
     const bytes = Buffer.from(input as string);
     const variants = [[bytes], [...bytes].map((b) => Buffer.from([b]))];
     for (const chunks of variants) {
@@ -531,7 +552,8 @@ describe('RESP parser: random reply trees (property test)', () => {
       return arr(...items);
     }
     if (x < 0.32) return { t: 'ok', s: randomBytes(rand, Math.floor(rand() * 12), true) };
-    if (x < 0.42) return { t: 'err', s: Buffer.concat([Buffer.from('ERR '), randomBytes(rand, Math.floor(rand() * 20), true)]) };
+    if (x < 0.42)
+      return { t: 'err', s: Buffer.concat([Buffer.from('ERR '), randomBytes(rand, Math.floor(rand() * 20), true)]) };
     if (x < 0.57) return int(randomInt(rand));
     if (x < 0.8) {
       const len = rand() < 0.05 ? 200 + Math.floor(rand() * 3000) : Math.floor(rand() * 30);

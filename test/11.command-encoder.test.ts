@@ -130,7 +130,9 @@ describe('command encoder: exact bytes', () => {
     ];
     for (const [n, text] of cases) {
       const [bytes] = pending(new Batch().cmd('INCRBY', 'k', n));
-      expect(bytes.toString('latin1'), String(n)).toBe(`*3\r\n$6\r\nINCRBY\r\n$1\r\nk\r\n$${text.length}\r\n${text}\r\n`);
+      expect(bytes.toString('latin1'), String(n)).toBe(
+        `*3\r\n$6\r\nINCRBY\r\n$1\r\nk\r\n$${text.length}\r\n${text}\r\n`,
+      );
     }
     expectBytes(pending(new Batch().set(5, 1.5))[0], ref('SET', '5', '1.5'));
     expectBytes(pending(new Batch().get(42))[0], ref('GET', '42'));
@@ -264,11 +266,22 @@ describe('command encoder: write, chaining and counts', () => {
   });
 
   it('commands accumulate in order and the count adds up', () => {
-    const b = new Batch().get('a').set('b', 'c').cmd('DEL', 'a', 'b').write('PING\r\n', 1).cmd('MGET', 'x', Buffer.from('y'));
+    const b = new Batch()
+      .get('a')
+      .set('b', 'c')
+      .cmd('DEL', 'a', 'b')
+      .write('PING\r\n', 1)
+      .cmd('MGET', 'x', Buffer.from('y'));
     const [bytes, n] = pending(b);
     expectBytes(
       bytes,
-      Buffer.concat([ref('GET', 'a'), ref('SET', 'b', 'c'), ref('DEL', 'a', 'b'), Buffer.from('PING\r\n'), ref('MGET', 'x', 'y')]),
+      Buffer.concat([
+        ref('GET', 'a'),
+        ref('SET', 'b', 'c'),
+        ref('DEL', 'a', 'b'),
+        Buffer.from('PING\r\n'),
+        ref('MGET', 'x', 'y'),
+      ]),
     );
     expect(n).toBe(5);
     expect(b.pendingCommands).toBe(5);

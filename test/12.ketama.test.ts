@@ -261,7 +261,8 @@ describe('Ketama: keys', () => {
       const got = ring.getServerOrdinal(key);
       if (!ref.ordinals(key).includes(got)) {
         mismatches++;
-        if (firstBad.length < 5) firstBad.push(`${Buffer.from(key as string).toString('hex')} -> ${got}, expected ${ref.ordinals(key)}`);
+        if (firstBad.length < 5)
+          firstBad.push(`${Buffer.from(key as string).toString('hex')} -> ${got}, expected ${ref.ordinals(key)}`);
       }
     }
     expect(firstBad).toEqual([]);
@@ -281,7 +282,8 @@ describe('Ketama: keys', () => {
     const count = 3 + Math.floor(rand() * 20);
     for (let i = 0; i < count; i++) {
       servers.push({
-        host: rand() < 0.3 ? `cache-${i}.example.com` : `192.168.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}`,
+        host:
+          rand() < 0.3 ? `cache-${i}.example.com` : `192.168.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}`,
         port: 1 + Math.floor(rand() * 65535),
         weight: rand() < 0.1 ? 0 : 1 + Math.floor(rand() * 5000),
       });
@@ -309,7 +311,11 @@ describe('Ketama: keys', () => {
   });
 
   // With 64 equal servers, a wrong hash agrees with the right one only ~1/64 of the time.
-  const SIXTY_FOUR: RefServer[] = [...Array(64).keys()].map((i) => ({ host: `10.1.0.${i}`, port: 7000 + i, weight: 1 }));
+  const SIXTY_FOUR: RefServer[] = [...Array(64).keys()].map((i) => ({
+    host: `10.1.0.${i}`,
+    port: 7000 + i,
+    weight: 1,
+  }));
 
   it('keys around and beyond the 256-byte stack buffer, ASCII and multibyte', () => {
     const ring = build(SIXTY_FOUR);

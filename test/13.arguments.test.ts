@@ -1,8 +1,8 @@
 // Misuse gets a TypeError with a clear message, and nothing of the failed call
 // is queued or sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Batch, Connection, Executor, Libredis } from '../src/index';
-import { type FakeServer, countRequests, startFakeServer } from './helpers/fake-server';
+import { Batch, Connection, type Executor, Libredis } from '../src/index';
+import { countRequests, type FakeServer, startFakeServer } from './helpers/fake-server';
 
 /** Answers +OK to every complete request. */
 function okResponder() {
@@ -151,7 +151,18 @@ describe('Libredis.getConnection addresses', () => {
 
   it('accepts host, host:port, IPv6 and unix socket forms', () => {
     const lib = new Libredis();
-    for (const addr of ['localhost', '127.0.0.1', '127.0.0.1:6380', '[::1]:6379', '[::1]', '::1', '/tmp/x.sock', 'unix:/tmp/x.sock', 'host:65535', 'host:1']) {
+    for (const addr of [
+      'localhost',
+      '127.0.0.1',
+      '127.0.0.1:6380',
+      '[::1]:6379',
+      '[::1]',
+      '::1',
+      '/tmp/x.sock',
+      'unix:/tmp/x.sock',
+      'host:65535',
+      'host:1',
+    ]) {
       const c = lib.getConnection(addr);
       expect(c).toBeInstanceOf(Connection);
       expect(c.address).toBe(addr);
@@ -245,7 +256,10 @@ describe('execute arguments', () => {
     // valid batch keeps its commands.
     const other = new Batch().get('other');
     const otherBefore = snapshot(other);
-    const ex = lib.createExecutor().add(lib.getConnection(okServer.address), other).add(lib.getConnection(okServer.address), b);
+    const ex = lib
+      .createExecutor()
+      .add(lib.getConnection(okServer.address), other)
+      .add(lib.getConnection(okServer.address), b);
     await expect(ex.execute(3000)).rejects.toThrow(/already/);
     expect(snapshot(other)).toEqual(otherBefore);
     expect(okServer.received()).not.toContain('other');

@@ -3,7 +3,7 @@
 // one Executor returns every value in key order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, type Connection, Libredis } from '../src/index';
-import { type RedisServer, freePort, startRedis, stopAll } from './helpers/redis-server';
+import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
 let servers: RedisServer[];
 beforeAll(async () => {
@@ -25,7 +25,11 @@ async function shardedMget(libredis: Libredis, keys: string[], ports: number[], 
     const ordinal = ketama.getServerOrdinal(key);
     let entry = perServer.get(ordinal);
     if (!entry) {
-      entry = { connection: libredis.getConnection(ketama.getServerAddress(ordinal)), batch: libredis.createBatch(), keys: [] };
+      entry = {
+        connection: libredis.getConnection(ketama.getServerAddress(ordinal)),
+        batch: libredis.createBatch(),
+        keys: [],
+      };
       perServer.set(ordinal, entry);
     }
     entry.keys.push(key);
@@ -39,7 +43,9 @@ async function shardedMget(libredis: Libredis, keys: string[], ports: number[], 
   const result = new Map<string, unknown>();
   for (const e of perServer.values()) {
     const [values] = e.batch.values();
-    e.keys.forEach((key, i) => result.set(key, Array.isArray(values) ? values[i] : values));
+    e.keys.forEach((key, i) => {
+      result.set(key, Array.isArray(values) ? values[i] : values);
+    });
   }
   return { ok, values: keys.map((k) => result.get(k)), perServer };
 }
@@ -53,7 +59,9 @@ describe('Ketama sharding over real servers', () => {
     const executor = libredis.createExecutor();
     const batches = servers.map(() => libredis.createBatch());
     for (const key of keys) batches[ketama.getServerOrdinal(key)].set(key, key);
-    batches.forEach((b, i) => executor.add(libredis.getConnection(ketama.getServerAddress(i)), b));
+    batches.forEach((b, i) => {
+      executor.add(libredis.getConnection(ketama.getServerAddress(i)), b);
+    });
     expect(await executor.execute(2000)).toBe(true);
 
     const counts = servers.map(() => 0);

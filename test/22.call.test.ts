@@ -53,7 +53,7 @@ describe('connection.call', () => {
   });
 
   it('calls issued in one tick reach the server in one write, replies in order', async () => {
-    const f = await fakeServer((chunk, socket, state) => {
+    const f = await fakeServer((_chunk, socket, state) => {
       // Answer only once all 100 requests are in: proves they were not sent one by one after each reply.
       if (countRequests(state.received) === 100) for (let i = 0; i < 100; i++) socket.write(`:${i}\r\n`);
     });
@@ -72,12 +72,18 @@ describe('connection.call', () => {
     expect(libredis.lastError()).toContain('Connection refused');
 
     const stalled = await fakeServer();
-    const e2 = await libredis.getConnection(stalled.address).get('k', 150).catch((e) => e);
+    const e2 = await libredis
+      .getConnection(stalled.address)
+      .get('k', 150)
+      .catch((e) => e);
     expect(e2).toBeInstanceOf(TimeoutError);
     expect(e2.message).toBe(`timeout after 150 ms waiting for ${stalled.address} (0 of 1 replies received)`);
 
     const garbage = await fakeServer((_chunk, socket) => socket.write('!nonsense\r\n'));
-    const e3 = await libredis.getConnection(garbage.address).call('PING').catch((e) => e);
+    const e3 = await libredis
+      .getConnection(garbage.address)
+      .call('PING')
+      .catch((e) => e);
     expect(e3).toBeInstanceOf(ProtocolError);
     expect(await libredis.getConnection(redis.address).call('PING')).toBe('PONG');
   });

@@ -5,15 +5,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Batch,
-  ConnectionError,
-  Libredis,
-  type Reply,
-  ReplyError,
-  ReplyType,
-  TimeoutError,
-} from '../src/index';
+import { ConnectionError, Libredis, ReplyError, ReplyType, TimeoutError } from '../src/index';
 import { closeFakeServers, countRequests, type FakeServer, fakeServer } from './helpers/fake-server';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 import { nodes, sleep } from './helpers/util';
@@ -34,9 +26,8 @@ async function timed<T>(p: Promise<T>): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
-
 /** Waits until the fake server has received `n` complete requests (bounded). */
-async function untilRequests(f: FakeServer, n: number, limitMs = 2000): Promise<void> {
+async function _untilRequests(f: FakeServer, n: number, limitMs = 2000): Promise<void> {
   const until = Date.now() + limitMs;
   while (countRequests(f.received()) < n) {
     if (Date.now() > until) throw new Error(`fake server got ${countRequests(f.received())} of ${n} requests`);
@@ -495,7 +486,9 @@ describe('Executor under one deadline', () => {
 
   it('a good server and a refused one: fails only the refused batch, well before the deadline', async () => {
     const srv = net.createServer();
-    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((r) =>
+      srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)),
+    );
     await new Promise<void>((r) => srv.close(() => r()));
     const libredis = new Libredis();
     const good = libredis.createBatch().cmd('ECHO', 'hi');

@@ -4,8 +4,8 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Batch, ConnectionError, Libredis, ProtocolError, type Reply, ReplyError, ReplyType } from '../src/index';
-import { closeFakeServers, countRequests, type FakeServer, fakeServer } from './helpers/fake-server';
+import { ConnectionError, Libredis, ProtocolError, ReplyError, ReplyType } from '../src/index';
+import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 import { nodes, sleep } from './helpers/util';
 
@@ -92,7 +92,9 @@ describe('the server goes away', () => {
     expect(await conn.execute(during, 5000)).toBe(false);
     expect(performance.now() - t0).toBeLessThan(2500); // did not wait out the 5 s timeout
     expect(during.error).toMatch(
-      new RegExp(`^connection to 127\\.0\\.0\\.1:${server.port} (failed: Connection refused|was closed by the server|failed while (sending|receiving): .*)`),
+      new RegExp(
+        `^connection to 127\\.0\\.0\\.1:${server.port} (failed: Connection refused|was closed by the server|failed while (sending|receiving): .*)`,
+      ),
     );
     expect(during.failure()).toBeInstanceOf(ConnectionError);
     expect(during.values()).toEqual([expect.any(ReplyError)]);
@@ -129,7 +131,9 @@ describe('the server goes away', () => {
 
     expect(ok).toBe(false);
     expect(batch.error).toMatch(
-      new RegExp(`^connection to 127\\.0\\.0\\.1:${server.port} (was closed by the server|failed while receiving: Connection reset by peer)`),
+      new RegExp(
+        `^connection to 127\\.0\\.0\\.1:${server.port} (was closed by the server|failed while receiving: Connection reset by peer)`,
+      ),
     );
     expect(batch.failure()).toBeInstanceOf(ConnectionError);
     const values = batch.values();
@@ -433,7 +437,9 @@ describe('a server that sends more replies than commands', () => {
 describe('a server that accepts and closes at once', () => {
   it('settles false with a closed or reset error, never hangs', async () => {
     const srv = net.createServer((s) => s.destroy());
-    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((r) =>
+      srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)),
+    );
     try {
       const libredis = new Libredis();
       const conn = libredis.getConnection(`127.0.0.1:${port}`);
@@ -441,7 +447,9 @@ describe('a server that accepts and closes at once', () => {
         const batch = libredis.createBatch().cmd('PING');
         expect(await conn.execute(batch, 3000)).toBe(false);
         expect(batch.error).toMatch(
-          new RegExp(`^connection to 127\\.0\\.0\\.1:${port} (was closed by the server|failed while (sending|receiving): Connection reset by peer)`),
+          new RegExp(
+            `^connection to 127\\.0\\.0\\.1:${port} (was closed by the server|failed while (sending|receiving): Connection reset by peer)`,
+          ),
         );
         expect(batch.values()).toEqual([expect.any(ReplyError)]);
       }

@@ -53,7 +53,9 @@ describe('many executes on one connection', () => {
       const batches = Array.from({ length: N }, (_, i) => libredis.createBatch().cmd('INCR', `p${i}`));
       const results = await Promise.all(batches.map((b) => conn.execute(b, 5000)));
       expect(results).toEqual(new Array(N).fill(true));
-      batches.forEach((b, i) => expect(b.values()).toEqual([i + 1]));
+      batches.forEach((b, i) => {
+        expect(b.values()).toEqual([i + 1]);
+      });
       expect(server.connections()).toBe(1);
     } finally {
       await server.close();
@@ -82,9 +84,7 @@ describe('many executes on one connection', () => {
     const setup = libredis.createBatch();
     for (let i = 0; i < N; i++) setup.set(`many_get_${i}`, `value-${i}-${'x'.repeat(i % 37)}`);
     expect(await conn.execute(setup)).toBe(true);
-    const got = await Promise.all(
-      Array.from({ length: N + 10 }, (_, i) => conn.get(`many_get_${i}`, 10_000)),
-    );
+    const got = await Promise.all(Array.from({ length: N + 10 }, (_, i) => conn.get(`many_get_${i}`, 10_000)));
     for (let i = 0; i < N; i++) {
       if (got[i] !== `value-${i}-${'x'.repeat(i % 37)}`) expect.fail(`get ${i} gave ${String(got[i])}`);
     }
@@ -121,7 +121,8 @@ describe('many executes on one connection', () => {
       const values = batch.values();
       const n = kinds[b] === 'big' ? BIG : 1;
       expect(values).toHaveLength(n + 1);
-      for (let i = 0; i < n; i++) if (values[i] !== `${b}:${i}`) expect.fail(`batch ${b} reply ${i} is ${String(values[i])}`);
+      for (let i = 0; i < n; i++)
+        if (values[i] !== `${b}:${i}`) expect.fail(`batch ${b} reply ${i} is ${String(values[i])}`);
       expect(values[n]).toBe(b + 1);
     });
   });
@@ -160,14 +161,15 @@ describe('many executes on one connection', () => {
     // Alongside real work on the same connection, and in an executor.
     const real = libredis.createBatch().cmd('ECHO', 'r');
     const empty2 = libredis.createBatch();
-    expect(await Promise.all([conn.execute(real), conn.execute(empty2), conn.execute(libredis.createBatch())])).toEqual([
-      true,
-      true,
-      true,
-    ]);
+    expect(await Promise.all([conn.execute(real), conn.execute(empty2), conn.execute(libredis.createBatch())])).toEqual(
+      [true, true, true],
+    );
     expect(real.values()).toEqual(['r']);
     expect(empty2.values()).toEqual([]);
-    const ex = libredis.createExecutor().add(conn, libredis.createBatch()).add(libredis.getConnection(s2.address), libredis.createBatch());
+    const ex = libredis
+      .createExecutor()
+      .add(conn, libredis.createBatch())
+      .add(libredis.getConnection(s2.address), libredis.createBatch());
     expect(await ex.execute(100)).toBe(true);
     expect(await libredis.createExecutor().execute()).toBe(true);
   });
@@ -270,6 +272,8 @@ describe('several connections at once', () => {
     for (const b of batches) ex.add(conn, b);
     expect(() => ex.add(conn, batches[0])).toThrow(TypeError);
     expect(await ex.execute(5000)).toBe(true);
-    batches.forEach((b, i) => expect(b.values()).toEqual([i + 1, `b${i}`]));
+    batches.forEach((b, i) => {
+      expect(b.values()).toEqual([i + 1, `b${i}`]);
+    });
   });
 });

@@ -3,7 +3,7 @@
 // replies from the server.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Batch, Libredis, type Reply, ReplyError, ReplyType } from '../src/index';
+import { Libredis, ReplyError, ReplyType } from '../src/index';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 import { nodes } from './helpers/util';
 
@@ -41,10 +41,10 @@ describe('large values', () => {
     expect(first?.type).toBe(ReplyType.BULK);
     expect(first?.length).toBe(value.length);
     expect(first?.level).toBe(1);
-    expect(Buffer.isBuffer(first?.value)).toBe(true);
-    expect((first?.value as Buffer).equals(value)).toBe(true);
+    expect(Buffer.isBuffer(first!.value)).toBe(true);
+    expect((first!.value as Buffer).equals(value)).toBe(true);
     expect(get.nextReplyBuffer()).toEqual({ type: ReplyType.INTEGER, value: value.length, length: 8, level: 1 });
-    expect((get.nextReplyBuffer()?.value as Buffer).equals(value)).toBe(true);
+    expect((get.nextReplyBuffer()!.value as Buffer).equals(value)).toBe(true);
     expect(get.nextReplyBuffer()).toBeNull();
   });
 
@@ -93,9 +93,9 @@ describe('UTF-8', () => {
       expect(await conn.get(k)).toBe(v);
       const utf8 = Buffer.from(v, 'utf8');
       // The server holds the UTF-8 bytes (not UTF-16, not double-encoded).
-      expect((await rawGet(k)).equals(Buffer.concat([Buffer.from(`$${utf8.length}\r\n`), utf8, Buffer.from('\r\n')]))).toBe(
-        true,
-      );
+      expect(
+        (await rawGet(k)).equals(Buffer.concat([Buffer.from(`$${utf8.length}\r\n`), utf8, Buffer.from('\r\n')])),
+      ).toBe(true);
     }
   });
 
@@ -111,9 +111,9 @@ describe('UTF-8', () => {
     expect(await conn.execute(get)).toBe(true);
     expect(get.values()).toEqual([...pairs.map(([, v]) => v), pairs.map(([, v]) => v)]);
     const replies = nodes(get);
-    pairs.forEach(([, v], i) =>
-      expect(replies[i]).toEqual({ type: ReplyType.BULK, value: v, length: Buffer.byteLength(v), level: 1 }),
-    );
+    pairs.forEach(([, v], i) => {
+      expect(replies[i]).toEqual({ type: ReplyType.BULK, value: v, length: Buffer.byteLength(v), level: 1 });
+    });
     expect(get.values({ buffers: true })[0]).toEqual(Buffer.from(pairs[0][1], 'utf8'));
   });
 
@@ -142,7 +142,9 @@ describe('binary keys and values', () => {
     const libredis = new Libredis();
     const conn = libredis.getConnection(redis.address);
     const set = libredis.createBatch();
-    keys.forEach((k, i) => set.set(k, Buffer.concat([Buffer.from([i]), k, Buffer.from([0, 0xff, 13, 10])])));
+    keys.forEach((k, i) => {
+      set.set(k, Buffer.concat([Buffer.from([i]), k, Buffer.from([0, 0xff, 13, 10])]));
+    });
     expect(await conn.execute(set)).toBe(true);
     expect(set.values()).toEqual(new Array(keys.length).fill('OK'));
 
@@ -151,9 +153,10 @@ describe('binary keys and values', () => {
     for (const k of keys) get.cmd('EXISTS', k);
     expect(await conn.execute(get)).toBe(true);
     const values = get.values({ buffers: true });
-    keys.forEach((k, i) =>
-      expect((values[i] as Buffer).equals(Buffer.concat([Buffer.from([i]), k, Buffer.from([0, 0xff, 13, 10])]))).toBe(true),
-    );
+    keys.forEach((k, i) => {
+      const expected = Buffer.concat([Buffer.from([i]), k, Buffer.from([0, 0xff, 13, 10])]);
+      expect((values[i] as Buffer).equals(expected)).toBe(true);
+    });
     expect(values.slice(keys.length)).toEqual(new Array(keys.length).fill(1));
     // Distinct keys on the server: a mangled key would collide or be missing.
     const list = libredis.createBatch().cmd('KEYS', '*');
@@ -177,7 +180,12 @@ describe('binary keys and values', () => {
     const all = Buffer.alloc(256 * 300);
     for (let i = 0; i < all.length; i++) all[i] = i & 0xff;
     const small = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    const b = libredis.createBatch().set('all_bytes', all).set('all_bytes_small', small).get('all_bytes').get('all_bytes_small');
+    const b = libredis
+      .createBatch()
+      .set('all_bytes', all)
+      .set('all_bytes_small', small)
+      .get('all_bytes')
+      .get('all_bytes_small');
     expect(await conn.execute(b)).toBe(true);
     const v = b.values({ buffers: true });
     expect((v[2] as Buffer).equals(all)).toBe(true);
@@ -187,12 +195,16 @@ describe('binary keys and values', () => {
     b.nextReplyBuffer();
     const r = b.nextReplyBuffer();
     expect(r?.length).toBe(all.length);
-    expect((r?.value as Buffer).equals(all)).toBe(true);
+    expect((r!.value as Buffer).equals(all)).toBe(true);
   });
 
   it('numbers and bigints are sent as decimal text', async () => {
     const libredis = new Libredis();
-    const b = libredis.createBatch().set('num_k', 42.5).cmd('INCRBY', 'num_i', 10n ** 15n).get('num_k');
+    const b = libredis
+      .createBatch()
+      .set('num_k', 42.5)
+      .cmd('INCRBY', 'num_i', 10n ** 15n)
+      .get('num_k');
     await redis.command('DEL', 'num_i');
     expect(await libredis.getConnection(redis.address).execute(b)).toBe(true);
     expect(b.values()).toEqual(['OK', 1e15, '42.5']);
@@ -206,7 +218,12 @@ describe('empty values and nils', () => {
     expect(await conn.set('empty_v', '')).toBe(true);
     expect(await conn.get('empty_v')).toBe('');
     expect(await redis.command('EXISTS', 'empty_v')).toBe(':1\r\n');
-    const b = libredis.createBatch().get('empty_v').set('empty_buf', Buffer.alloc(0)).get('empty_buf').get('no_such_key');
+    const b = libredis
+      .createBatch()
+      .get('empty_v')
+      .set('empty_buf', Buffer.alloc(0))
+      .get('empty_buf')
+      .get('no_such_key');
     expect(await conn.execute(b)).toBe(true);
     expect(nodes(b)).toEqual([
       { type: ReplyType.BULK, value: '', length: 0, level: 1 },
@@ -323,7 +340,11 @@ describe('multibulk replies', () => {
     const conn = libredis.getConnection(redis.address);
     const field = Buffer.from([0, 1, 0xff]);
     const value = Buffer.from([0xfe, 0x0d, 0x0a, 0x00]);
-    const b = libredis.createBatch().cmd('DEL', 'bin_hash').cmd('HSET', 'bin_hash', field, value).cmd('HGETALL', 'bin_hash');
+    const b = libredis
+      .createBatch()
+      .cmd('DEL', 'bin_hash')
+      .cmd('HSET', 'bin_hash', field, value)
+      .cmd('HGETALL', 'bin_hash');
     expect(await conn.execute(b)).toBe(true);
     expect(b.values({ buffers: true })).toEqual([expect.any(Number), 1, [field, value]]);
   });

@@ -58,7 +58,10 @@ function runFixture(script: string, args: string[], limitMs = 10_000): Promise<R
 }
 
 function lastJson(run: Run): Record<string, unknown> {
-  const lines = run.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = run.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   if (lines.length === 0) throw new Error(`no JSON output; stdout=${run.stdout} stderr=${run.stderr}`);
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
 }

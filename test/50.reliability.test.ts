@@ -2,11 +2,11 @@
 // one error, every execute settles by its deadline, nothing leaks, and the
 // connection works again afterwards.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { native } from '../src/native';
 import { ConnectionError, Libredis, ProtocolError } from '../src/index';
+import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 import { sleep } from './helpers/util';

@@ -89,13 +89,20 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisServe
   const port = await freePort();
   const socketPath = options.unixSocket ? path.join(dir, 'redis.sock') : undefined;
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
-    '--logfile', path.join(dir, 'redis.log'),
-    '--daemonize', 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    path.join(dir, 'redis.log'),
+    '--daemonize',
+    'no',
     ...(socketPath ? ['--unixsocket', socketPath, '--unixsocketperm', '700'] : []),
     ...(options.extraArgs ?? []),
   ];
