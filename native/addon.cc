@@ -44,6 +44,30 @@ std::shared_ptr<PollLoop> Addon::loop(Napi::Env env) {
   return loop_;
 }
 
+// The loop to submit to, or null (with a JS exception) once the environment
+// is shutting down.
+std::shared_ptr<PollLoop> Addon::runningLoop(Napi::Env env) {
+  std::shared_ptr<PollLoop> loop = this->loop(env);
+  if (!loop->stopped()) return loop;
+  Napi::Error::New(env, "libredis: this thread's environment is shutting down").ThrowAsJavaScriptException();
+  return nullptr;
+}
+
+std::unique_ptr<Execution> Addon::newExecution(uint32_t timeoutMs) {
+  auto exec = std::make_unique<Execution>();
+  exec->timeoutMs = timeoutMs;
+  exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  return exec;
+}
+
+// Hands the execution to the loop; its promise settles when the loop is done.
+Napi::Value Addon::launch(Napi::Env env, PollLoop& loop, std::unique_ptr<Execution> exec) {
+  napi_value promise;
+  napi_create_promise(env, &exec->deferred, &promise);
+  loop.submit(exec.release());
+  return Napi::Value(env, promise);
+}
+
 // submit(timeoutMs, conn1, batch1, conn2, batch2, ...) -> Promise<boolean>.
 // Arguments are checked in JS; here they are checked again only as far as
 // memory safety needs (tags, not duck typing).
@@ -76,17 +100,12 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     batches.push_back(b);
   }
 
-  std::shared_ptr<PollLoop> loop = this->loop(env);
-  if (loop->stopped()) {
-    Napi::Error::New(env, "libredis: this thread's environment is shutting down").ThrowAsJavaScriptException();
-    return Napi::Value();
-  }
-  auto* exec = new Execution();
-  exec->timeoutMs = timeoutMs;
-  exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  std::shared_ptr<PollLoop> loop = runningLoop(env);
+  if (!loop) return Napi::Value();
+  auto exec = newExecution(timeoutMs);
   for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
     auto job = std::make_unique<Job>();
-    job->exec = exec;
+    job->exec = exec.get();
     job->conn = ConnectionWrap::Unwrap(info[i].As<Napi::Object>())->state();
     BatchWrap* b = batches[k];
     b->setBusy(true);
@@ -96,10 +115,7 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     napi_create_reference(env, info[i + 1], 1, &job->batchRef);
     exec->jobs.push_back(std::move(job));
   }
-  napi_value promise;
-  napi_create_promise(env, &exec->deferred, &promise);
-  loop->submit(exec);
-  return Napi::Value(env, promise);
+  return launch(env, *loop, std::move(exec));
 }
 
 // call(timeoutMs, connection, ...commandArgs) -> Promise<value>: one command,
@@ -123,23 +139,15 @@ Napi::Value Addon::Call(const Napi::CallbackInfo& info) {
       return Napi::Value();
     }
   }
-  std::shared_ptr<PollLoop> loop = this->loop(env);
-  if (loop->stopped()) {
-    Napi::Error::New(env, "libredis: this thread's environment is shutting down").ThrowAsJavaScriptException();
-    return Napi::Value();
-  }
-  auto* exec = new Execution();
-  exec->timeoutMs = timeoutMs;
-  exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-  job->exec = exec;
+  std::shared_ptr<PollLoop> loop = runningLoop(env);
+  if (!loop) return Napi::Value();
+  auto exec = newExecution(timeoutMs);
+  job->exec = exec.get();
   job->conn = ConnectionWrap::Unwrap(info[1].As<Napi::Object>())->state();
   job->expected = 1;
   job->valueMode = true;
   exec->jobs.push_back(std::move(job));
-  napi_value promise;
-  napi_create_promise(env, &exec->deferred, &promise);
-  loop->submit(exec);
-  return Napi::Value(env, promise);
+  return launch(env, *loop, std::move(exec));
 }
 
 // Hands everything submitted since the last flush to the poll thread.

@@ -25,6 +25,9 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);
+  std::shared_ptr<PollLoop> runningLoop(Napi::Env env);
+  static std::unique_ptr<Execution> newExecution(uint32_t timeoutMs);
+  static Napi::Value launch(Napi::Env env, PollLoop& loop, std::unique_ptr<Execution> exec);
 
   std::shared_ptr<PollLoop> loop_;
 };

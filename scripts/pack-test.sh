@@ -97,8 +97,10 @@ async function main(): Promise<void> {
 }
 void main;
 TS
+# The same from an ES module (resolved through the "import" condition).
+sed 's/^void main;$/await main();/' consumer.ts > consumer.mts
 cat > tsconfig.json <<'JSON'
-{ "compilerOptions": { "strict": true, "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "noEmit": true, "types": ["node"] }, "files": ["consumer.ts"] }
+{ "compilerOptions": { "strict": true, "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "noEmit": true, "types": ["node"] }, "files": ["consumer.ts", "consumer.mts"] }
 JSON
 node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json
 echo "pack test passed: installed with no compiler and no install scripts; ESM, CommonJS and TypeScript consumers work"
