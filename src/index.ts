@@ -6,3 +6,10 @@ export { Executor } from './executor';
 export { Ketama } from './ketama';
 export { Libredis, type LibredisOptions } from './libredis';
 export { type Reply, ReplyType, type ReplyValue } from './reply';
+export {
+  type ServerSpec,
+  type SetOptions,
+  ShardedClient,
+  type ShardedClientOptions,
+  ShardedPipeline,
+} from './sharded-client';

@@ -1,0 +1,531 @@
+import { checkTimeout, describe } from './address';
+import { type Arg, toWire } from './arguments';
+import type { Batch } from './batch';
+import type { Connection } from './connection';
+import { ReplyError } from './errors';
+import type { Ketama } from './ketama';
+import { hashedPart, keyPositions } from './key-routing';
+import { Libredis } from './libredis';
+import type { ReplyValue } from './reply';
+
+/** A server of the ring: `'host:port'`, or an object with an optional weight (default 100). */
+export type ServerSpec = string | { host: string; port: number; weight?: number };
+
+export interface ShardedClientOptions {
+  /** The servers, in ring order: the same list in the same order as the PHP side. */
+  servers: ServerSpec[];
+  /** Deadline of each command, in milliseconds (default 5000). */
+  timeoutMs?: number;
+  /**
+   * Hash only the `{...}` part of keys that have one, so related keys land
+   * together. Off by default, because it changes placement relative to the
+   * PHP extension.
+   */
+  hashTag?: boolean;
+}
+
+/** Options of `set`. */
+export interface SetOptions {
+  /** Expire after this many seconds. */
+  EX?: number;
+  /** Expire after this many milliseconds. */
+  PX?: number;
+  /** Only set if the key does not exist. */
+  NX?: boolean;
+  /** Only set if the key exists. */
+  XX?: boolean;
+}
+
+interface Server {
+  address: string;
+  connection: Connection;
+}
+
+/**
+ * A command-level client that shards keys over several servers with the
+ * libredis Ketama ring, so every key lives where the PHP extension puts it.
+ * Single-key commands go to their key's server; `mget`, `mset`, `del`,
+ * `unlink`, `exists` and `touch` are split per server and run in parallel
+ * (not atomic across servers); whole-ring commands run on every server.
+ * Commands issued in the same tick to the same server go out in one write.
+ *
+ * @example
+ * const client = new ShardedClient({ servers: ['10.0.0.1:6379', '10.0.0.2:6379'] });
+ * await client.set('user:1', 'Ann');
+ * const [a, b] = await client.mget(['user:1', 'user:2']);
+ */
+export class ShardedClient {
+  private readonly _libredis = new Libredis();
+  private readonly _ring: Ketama;
+  private readonly _servers: Server[] = [];
+  private readonly _timeoutMs: number;
+  private readonly _hashTag: boolean;
+
+  constructor(options: ShardedClientOptions) {
+    if (options === null || typeof options !== 'object' || !Array.isArray(options.servers)) {
+      throw new TypeError(`ShardedClient: options.servers must be an array, got ${describe(options?.servers)}`);
+    }
+    if (options.servers.length === 0) throw new TypeError('ShardedClient: options.servers is empty');
+    this._timeoutMs = checkTimeout(options.timeoutMs ?? 5000, 'ShardedClient');
+    this._hashTag = options.hashTag === true;
+    this._ring = this._libredis.createKetama();
+    options.servers.forEach((spec, i) => {
+      const { host, port, weight } = parseServer(spec, i);
+      this._ring.addServer(host, port, weight);
+      const address = this._ring.getServerAddress(i);
+      this._servers.push({ address, connection: this._libredis.getConnection(address) });
+    });
+    this._ring.createContinuum();
+  }
+
+  /** The `host:port` the key lives on. */
+  serverFor(key: Arg): string {
+    return this._servers[this._ordinal(key)].address;
+  }
+
+  /** The Connection to one of the servers, for anything this client does not cover. */
+  forServer(address: string): Connection {
+    const server = this._servers.find((s) => s.address === address);
+    if (server === undefined) throw new TypeError(`forServer: '${address}' is not one of this client's servers`);
+    return server.connection;
+  }
+
+  /** The servers' addresses, in ring order. */
+  get servers(): string[] {
+    return this._servers.map((s) => s.address);
+  }
+
+  /**
+   * Any command, routed by its keys (from the maintained command table).
+   * Throws a TypeError when the command has no key, or when its keys live on
+   * different servers (use the split commands, a pipeline, or `forServer`).
+   */
+  call(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    try {
+      const server = this._route(command, args);
+      return this._send(server, [command, ...args]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  // Strings.
+  get(key: Arg): Promise<string | null> {
+    return this._one('GET', key) as Promise<string | null>;
+  }
+  /** SET, with EX/PX/NX/XX options. Resolves 'OK', or null when NX/XX prevented it. */
+  set(key: Arg, value: Arg, options: SetOptions = {}): Promise<'OK' | null> {
+    const args: Arg[] = [key, value];
+    if (options.EX !== undefined) args.push('EX', options.EX);
+    if (options.PX !== undefined) args.push('PX', options.PX);
+    if (options.NX) args.push('NX');
+    if (options.XX) args.push('XX');
+    return this._one('SET', ...args) as Promise<'OK' | null>;
+  }
+  incr(key: Arg): Promise<number> {
+    return this._one('INCR', key) as Promise<number>;
+  }
+  incrby(key: Arg, by: number): Promise<number> {
+    return this._one('INCRBY', key, by) as Promise<number>;
+  }
+  decr(key: Arg): Promise<number> {
+    return this._one('DECR', key) as Promise<number>;
+  }
+  decrby(key: Arg, by: number): Promise<number> {
+    return this._one('DECRBY', key, by) as Promise<number>;
+  }
+  append(key: Arg, value: Arg): Promise<number> {
+    return this._one('APPEND', key, value) as Promise<number>;
+  }
+  strlen(key: Arg): Promise<number> {
+    return this._one('STRLEN', key) as Promise<number>;
+  }
+
+  // Keys and expiry.
+  expire(key: Arg, seconds: number): Promise<number> {
+    return this._one('EXPIRE', key, seconds) as Promise<number>;
+  }
+  pexpire(key: Arg, ms: number): Promise<number> {
+    return this._one('PEXPIRE', key, ms) as Promise<number>;
+  }
+  ttl(key: Arg): Promise<number> {
+    return this._one('TTL', key) as Promise<number>;
+  }
+  pttl(key: Arg): Promise<number> {
+    return this._one('PTTL', key) as Promise<number>;
+  }
+  persist(key: Arg): Promise<number> {
+    return this._one('PERSIST', key) as Promise<number>;
+  }
+  type(key: Arg): Promise<string> {
+    return this._one('TYPE', key) as Promise<string>;
+  }
+
+  // Hashes.
+  hget(key: Arg, field: Arg): Promise<string | null> {
+    return this._one('HGET', key, field) as Promise<string | null>;
+  }
+  /** HSET key field value, or HSET key with every field of an object. Resolves the number of new fields. */
+  hset(key: Arg, fieldOrObject: Arg | Record<string, Arg>, value?: Arg): Promise<number> {
+    if (fieldOrObject !== null && typeof fieldOrObject === 'object' && !(fieldOrObject instanceof Uint8Array)) {
+      return this._one('HSET', key, ...Object.entries(fieldOrObject).flat()) as Promise<number>;
+    }
+    return this._one('HSET', key, fieldOrObject as Arg, value as Arg) as Promise<number>;
+  }
+  /** HGETALL as an object of field → value. */
+  async hgetall(key: Arg): Promise<Record<string, string>> {
+    const flat = (await this._one('HGETALL', key)) as string[];
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+    return out;
+  }
+  hdel(key: Arg, ...fields: Arg[]): Promise<number> {
+    return this._one('HDEL', key, ...fields) as Promise<number>;
+  }
+  hincrby(key: Arg, field: Arg, by: number): Promise<number> {
+    return this._one('HINCRBY', key, field, by) as Promise<number>;
+  }
+  hexists(key: Arg, field: Arg): Promise<number> {
+    return this._one('HEXISTS', key, field) as Promise<number>;
+  }
+  hlen(key: Arg): Promise<number> {
+    return this._one('HLEN', key) as Promise<number>;
+  }
+
+  // Lists.
+  lpush(key: Arg, ...values: Arg[]): Promise<number> {
+    return this._one('LPUSH', key, ...values) as Promise<number>;
+  }
+  rpush(key: Arg, ...values: Arg[]): Promise<number> {
+    return this._one('RPUSH', key, ...values) as Promise<number>;
+  }
+  lpop(key: Arg): Promise<string | null> {
+    return this._one('LPOP', key) as Promise<string | null>;
+  }
+  rpop(key: Arg): Promise<string | null> {
+    return this._one('RPOP', key) as Promise<string | null>;
+  }
+  lrange(key: Arg, start: number, stop: number): Promise<string[]> {
+    return this._one('LRANGE', key, start, stop) as Promise<string[]>;
+  }
+  llen(key: Arg): Promise<number> {
+    return this._one('LLEN', key) as Promise<number>;
+  }
+
+  // Sets.
+  sadd(key: Arg, ...members: Arg[]): Promise<number> {
+    return this._one('SADD', key, ...members) as Promise<number>;
+  }
+  srem(key: Arg, ...members: Arg[]): Promise<number> {
+    return this._one('SREM', key, ...members) as Promise<number>;
+  }
+  smembers(key: Arg): Promise<string[]> {
+    return this._one('SMEMBERS', key) as Promise<string[]>;
+  }
+  sismember(key: Arg, member: Arg): Promise<number> {
+    return this._one('SISMEMBER', key, member) as Promise<number>;
+  }
+  scard(key: Arg): Promise<number> {
+    return this._one('SCARD', key) as Promise<number>;
+  }
+
+  // Sorted sets.
+  /** ZADD key score member, or ZADD key with [score, member] pairs. */
+  zadd(key: Arg, scoreOrPairs: number | Array<[number, Arg]>, member?: Arg): Promise<number> {
+    const pairs = Array.isArray(scoreOrPairs) ? scoreOrPairs : [[scoreOrPairs, member as Arg] as [number, Arg]];
+    return this._one('ZADD', key, ...pairs.flat()) as Promise<number>;
+  }
+  zrange(key: Arg, start: number, stop: number, options: { withScores?: boolean } = {}): Promise<string[]> {
+    const args: Arg[] = [key, start, stop];
+    if (options.withScores) args.push('WITHSCORES');
+    return this._one('ZRANGE', ...args) as Promise<string[]>;
+  }
+  zscore(key: Arg, member: Arg): Promise<string | null> {
+    return this._one('ZSCORE', key, member) as Promise<string | null>;
+  }
+  zincrby(key: Arg, by: number, member: Arg): Promise<string> {
+    return this._one('ZINCRBY', key, by, member) as Promise<string>;
+  }
+  zrem(key: Arg, ...members: Arg[]): Promise<number> {
+    return this._one('ZREM', key, ...members) as Promise<number>;
+  }
+  zcard(key: Arg): Promise<number> {
+    return this._one('ZCARD', key) as Promise<number>;
+  }
+
+  // Multi-key commands, split per server. Not atomic across servers.
+
+  /** Values of the keys, in key order (null for missing ones), fetched from every server in parallel. */
+  async mget(keys: Arg[]): Promise<Array<string | null>> {
+    const groups = this._groupKeys(keys, 'mget');
+    const replies = await this._perServer(groups, (group) => ['MGET', ...group.keys]);
+    const out = new Array<string | null>(keys.length);
+    for (const [server, group] of groups) {
+      const values = replies.get(server) as Array<string | null>;
+      group.positions.forEach((at, i) => {
+        out[at] = values[i];
+      });
+    }
+    return out;
+  }
+
+  /** Sets every pair, each on its key's server, in parallel. */
+  async mset(pairs: Record<string, Arg> | Array<[Arg, Arg]>): Promise<'OK'> {
+    const entries: Array<[Arg, Arg]> = Array.isArray(pairs) ? pairs : Object.entries(pairs);
+    const values = new Map<Arg, Arg>();
+    const groups = this._groupKeys(
+      entries.map(([k, v]) => {
+        values.set(k, v);
+        return k;
+      }),
+      'mset',
+    );
+    await this._perServer(groups, (group) => ['MSET', ...group.keys.flatMap((k) => [k, values.get(k) as Arg])]);
+    return 'OK';
+  }
+
+  /** Deletes the keys on whatever servers they live; resolves how many existed. */
+  del(...keys: Arg[]): Promise<number> {
+    return this._summed('DEL', keys);
+  }
+  /** Like `del`, freeing memory in the background. */
+  unlink(...keys: Arg[]): Promise<number> {
+    return this._summed('UNLINK', keys);
+  }
+  /** How many of the keys exist (a key named twice counts twice, as in Redis). */
+  exists(...keys: Arg[]): Promise<number> {
+    return this._summed('EXISTS', keys);
+  }
+  /** Touches the keys; resolves how many exist. */
+  touch(...keys: Arg[]): Promise<number> {
+    return this._summed('TOUCH', keys);
+  }
+
+  // Whole-ring commands.
+
+  /** PING every server; resolves their replies in server order. */
+  ping(): Promise<string[]> {
+    return this._everyServer(['PING']) as Promise<string[]>;
+  }
+  /** Number of keys over all servers. */
+  async dbsize(): Promise<number> {
+    const sizes = (await this._everyServer(['DBSIZE'])) as number[];
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+  /** FLUSHDB on every server. */
+  async flushdb(): Promise<'OK'> {
+    await this._everyServer(['FLUSHDB']);
+    return 'OK';
+  }
+  /** KEYS pattern over every server (prefer `scanIterator` on large data sets). */
+  async keys(pattern: string): Promise<string[]> {
+    return ((await this._everyServer(['KEYS', pattern])) as string[][]).flat();
+  }
+  /** Every key matching `match`, server after server, with SCAN (non-blocking for the servers). */
+  async *scanIterator(options: { match?: string; count?: number } = {}): AsyncGenerator<string> {
+    const extra: Arg[] = [];
+    if (options.match !== undefined) extra.push('MATCH', options.match);
+    if (options.count !== undefined) extra.push('COUNT', options.count);
+    for (let server = 0; server < this._servers.length; server++) {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await this._send(server, ['SCAN', cursor, ...extra])) as [string, string[]];
+        yield* keys;
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  }
+
+  /** A pipeline: queue commands on any keys, then `exec()` sends each server its part in one batch. */
+  pipeline(): ShardedPipeline {
+    return new ShardedPipeline(this);
+  }
+
+  /** Closes every connection; pending commands fail with a ConnectionError. */
+  close(): void {
+    this._libredis.close();
+  }
+
+  /** @internal The server a command goes to; throws a TypeError when that is not one server. */
+  _route(command: string, args: readonly Arg[]): number {
+    const positions = keyPositions(command, args);
+    if (positions.length === 0) {
+      throw new TypeError(`${command} has no key to route by; use forServer(address) or a whole-ring method`);
+    }
+    const server = this._ordinal(args[positions[0]]);
+    for (let i = 1; i < positions.length; i++) {
+      if (this._ordinal(args[positions[i]]) !== server) {
+        throw new TypeError(
+          `${command}: its keys live on different servers (${this.serverFor(args[positions[0]])} and ` +
+            `${this.serverFor(args[positions[i]])}); use the split commands, a pipeline or hash tags`,
+        );
+      }
+    }
+    return server;
+  }
+
+  /** @internal */
+  _send(server: number, args: Arg[]): Promise<ReplyValue> {
+    return this._servers[server].connection._call(this._timeoutMs, toWire(args, args[0] as string));
+  }
+
+  /** @internal */
+  get _internals(): { libredis: Libredis; servers: Server[]; timeoutMs: number } {
+    return { libredis: this._libredis, servers: this._servers, timeoutMs: this._timeoutMs };
+  }
+
+  private _ordinal(key: Arg): number {
+    if (key === null || key === undefined || (typeof key === 'object' && !(key instanceof Uint8Array))) {
+      throw new TypeError(`a key must be a string, Buffer or number, got ${describe(key)}`);
+    }
+    return this._ring.getServerOrdinal(hashedPart(key, this._hashTag));
+  }
+
+  private _one(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    try {
+      return this._send(this._ordinal(args[0]), [command, ...args]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private _groupKeys(keys: Arg[], method: string): Map<number, { keys: Arg[]; positions: number[] }> {
+    if (!Array.isArray(keys)) throw new TypeError(`${method}: expected an array of keys, got ${describe(keys)}`);
+    const groups = new Map<number, { keys: Arg[]; positions: number[] }>();
+    keys.forEach((key, at) => {
+      const server = this._ordinal(key);
+      let group = groups.get(server);
+      if (group === undefined) {
+        group = { keys: [], positions: [] };
+        groups.set(server, group);
+      }
+      group.keys.push(key);
+      group.positions.push(at);
+    });
+    return groups;
+  }
+
+  /**
+   * One command per server, all through one Executor under one deadline.
+   * Rejects with the first failure (naming its server) if any server failed.
+   */
+  private async _perServer<G>(groups: Map<number, G>, build: (group: G) => Arg[]): Promise<Map<number, ReplyValue>> {
+    const executor = this._libredis.createExecutor();
+    const batches = new Map<number, Batch>();
+    for (const [server, group] of groups) {
+      const batch = this._libredis.createBatch().cmd(...(build(group) as [string, ...Arg[]]));
+      batches.set(server, batch);
+      executor.add(this._servers[server].connection, batch);
+    }
+    await executor.execute(this._timeoutMs);
+    const replies = new Map<number, ReplyValue>();
+    for (const [server, batch] of batches) {
+      const failure = batch.failure();
+      if (failure !== null) throw failure;
+      const [value] = batch.values();
+      if (value instanceof ReplyError) throw value;
+      replies.set(server, value);
+    }
+    return replies;
+  }
+
+  private async _summed(command: string, keys: Arg[]): Promise<number> {
+    if (keys.length === 0) throw new TypeError(`${command.toLowerCase()}: needs at least one key`);
+    const groups = this._groupKeys(keys, command.toLowerCase());
+    const replies = await this._perServer(groups, (group) => [command, ...group.keys]);
+    let sum = 0;
+    for (const n of replies.values()) sum += n as number;
+    return sum;
+  }
+
+  private _everyServer(args: Arg[]): Promise<ReplyValue[]> {
+    return Promise.all(this._servers.map((_, server) => this._send(server, args)));
+  }
+}
+
+/**
+ * Commands queued on any keys; `exec()` sends each server its part in one
+ * batch, all servers in parallel, and resolves the results in the order
+ * queued, with an Error in place of each command that failed (it does not
+ * reject for one failed command).
+ */
+export class ShardedPipeline {
+  private readonly _queued: Array<{ server: number; args: Arg[] }> = [];
+
+  /** @internal */
+  constructor(private readonly _client: ShardedClient) {}
+
+  /** Queues any command, routed by its keys (one server per command). */
+  call(command: string, ...args: Arg[]): this {
+    this._queued.push({ server: this._client._route(command, args), args: [command, ...args] });
+    return this;
+  }
+  get(key: Arg): this {
+    return this.call('GET', key);
+  }
+  set(key: Arg, value: Arg): this {
+    return this.call('SET', key, value);
+  }
+  incr(key: Arg): this {
+    return this.call('INCR', key);
+  }
+  del(key: Arg): this {
+    return this.call('DEL', key);
+  }
+  hset(key: Arg, field: Arg, value: Arg): this {
+    return this.call('HSET', key, field, value);
+  }
+  hget(key: Arg, field: Arg): this {
+    return this.call('HGET', key, field);
+  }
+
+  /** Number of queued commands. */
+  get length(): number {
+    return this._queued.length;
+  }
+
+  /** Sends everything queued; resolves one result per command, in queued order. */
+  async exec(): Promise<Array<ReplyValue | Error>> {
+    const queued = this._queued.splice(0);
+    const { libredis, servers, timeoutMs } = this._client._internals;
+    const batches = new Map<number, { batch: Batch; positions: number[] }>();
+    queued.forEach(({ server, args }, at) => {
+      let entry = batches.get(server);
+      if (entry === undefined) {
+        entry = { batch: libredis.createBatch(), positions: [] };
+        batches.set(server, entry);
+      }
+      entry.batch.cmd(...(args as [string, ...Arg[]]));
+      entry.positions.push(at);
+    });
+    const executor = libredis.createExecutor();
+    for (const [server, { batch }] of batches) executor.add(servers[server].connection, batch);
+    if (batches.size > 0) await executor.execute(timeoutMs);
+    const results = new Array<ReplyValue | Error>(queued.length);
+    for (const { batch, positions } of batches.values()) {
+      const values = batch.values();
+      const failure = batch.failure();
+      positions.forEach((at, i) => {
+        const v = values[i];
+        // A command that did not complete carries the batch's typed failure.
+        results[at] = failure !== null && v instanceof ReplyError && v.message === failure.message ? failure : v;
+      });
+    }
+    return results;
+  }
+}
+
+function parseServer(spec: ServerSpec, i: number): { host: string; port: number; weight: number } {
+  if (typeof spec === 'string') {
+    const at = spec.lastIndexOf(':');
+    const port = Number(spec.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new TypeError(`ShardedClient: server ${i + 1} must be 'host:port', got ${describe(spec)}`);
+    }
+    return { host: spec.slice(0, at), port, weight: 100 };
+  }
+  if (spec === null || typeof spec !== 'object' || typeof spec.host !== 'string' || spec.host === '') {
+    throw new TypeError(`ShardedClient: server ${i + 1} must be 'host:port' or { host, port, weight }`);
+  }
+  return { host: spec.host, port: spec.port, weight: spec.weight ?? 100 };
+}

@@ -1,0 +1,263 @@
+// ShardedClient over three real redis-servers: placement identical to the
+// Ketama ring (so to the PHP extension), routing by key positions, split
+// multi-key commands, whole-ring commands, pipelines, and a dead server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionError, Libredis, ReplyError, ShardedClient } from '../src/index';
+import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
+import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+
+let servers: RedisServer[];
+let client: ShardedClient;
+beforeAll(async () => {
+  servers = await Promise.all([startRedis(), startRedis(), startRedis()]);
+  client = new ShardedClient({ servers: servers.map((s) => s.address) });
+});
+afterAll(async () => {
+  client.close();
+  await closeFakeServers();
+  await stopAll();
+});
+
+const byAddress = (address: string) => servers.find((s) => s.address === address)!;
+
+describe('placement', () => {
+  it('every key goes where a Ketama ring of the same list puts it (10,000 keys)', () => {
+    const ring = new Libredis().createKetama();
+    for (const s of servers) ring.addServer('127.0.0.1', s.port, 100);
+    ring.createContinuum();
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 10_000; i++) {
+      const key = `place:${i}`;
+      const expected = ring.getServerAddress(ring.getServerOrdinal(key));
+      const actual = client.serverFor(key);
+      if (actual !== expected) expect(actual).toBe(expected);
+      counts.set(actual, (counts.get(actual) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(3);
+  });
+
+  it('weights given as objects shape the ring as in PHP', () => {
+    const weighted = new ShardedClient({
+      servers: servers.map((s, i) => ({ host: '127.0.0.1', port: s.port, weight: [600, 300, 100][i] })),
+    });
+    const ring = new Libredis().createKetama();
+    servers.forEach((s, i) => {
+      ring.addServer('127.0.0.1', s.port, [600, 300, 100][i]);
+    });
+    ring.createContinuum();
+    for (let i = 0; i < 2000; i++)
+      expect(weighted.serverFor(`w${i}`)).toBe(ring.getServerAddress(ring.getServerOrdinal(`w${i}`)));
+    weighted.close();
+  });
+
+  it('a key written through the client exists on its server only', async () => {
+    const keys = Array.from({ length: 150 }, (_, i) => `only:${i}`);
+    await Promise.all(keys.map((k) => client.set(k, 'v')));
+    for (const key of keys) {
+      const home = client.serverFor(key);
+      for (const s of servers) expect(await s.command('EXISTS', key)).toBe(s.address === home ? ':1\r\n' : ':0\r\n');
+    }
+  });
+});
+
+describe('routing', () => {
+  it('call() routes by the key positions of the command table', async () => {
+    expect(await client.call('HSET', 'route:h', 'f', 'v')).toBe(1);
+    expect(await byAddress(client.serverFor('route:h')).command('HGET', 'route:h', 'f')).toBe('$1\r\nv\r\n');
+    expect(await client.call('ZADD', 'route:z', 1, 'a')).toBe(1);
+    expect(await client.call('ZSCORE', 'route:z', 'a')).toBe('1');
+  });
+
+  it('refuses what it cannot route to one server, sending nothing', async () => {
+    const [a, b] = findKeysOnDifferentServers();
+    await expect(client.call('MGET', a, b)).rejects.toThrow(/live on different servers/);
+    await expect(client.call('PING')).rejects.toThrow(/has no key/);
+    await expect(client.call('NOSUCHCOMMAND', 'k')).rejects.toThrow(/unknown command/);
+    await expect(client.get(undefined as never)).rejects.toThrow(TypeError);
+  });
+
+  it('serverFor and forServer', async () => {
+    const address = client.serverFor('fs:key');
+    await client.set('fs:key', 'x');
+    expect(await client.forServer(address).get('fs:key')).toBe('x');
+    expect(() => client.forServer('127.0.0.1:1')).toThrow(TypeError);
+    expect(client.servers).toEqual(servers.map((s) => s.address));
+  });
+
+  it('hash tags keep related keys together when enabled', async () => {
+    const tagged = new ShardedClient({ servers: servers.map((s) => s.address), hashTag: true });
+    const keys = Array.from({ length: 50 }, (_, i) => `{user:7}:field${i}`);
+    expect(new Set(keys.map((k) => tagged.serverFor(k))).size).toBe(1);
+    expect(tagged.serverFor('{user:7}:x')).toBe(client.serverFor('user:7'));
+    // Off by default: placement of the whole key, as the PHP extension does.
+    expect(new Set(keys.map((k) => client.serverFor(k))).size).toBeGreaterThan(1);
+    await tagged.call('MSET', '{t}:a', '1', '{t}:b', '2');
+    expect(await tagged.call('MGET', '{t}:a', '{t}:b')).toEqual(['1', '2']);
+    tagged.close();
+  });
+});
+
+describe('typed commands', () => {
+  it('strings, expiry, hashes, lists, sets, sorted sets', async () => {
+    expect(await client.set('t:s', 'v1')).toBe('OK');
+    expect(await client.set('t:s', 'v2', { NX: true })).toBeNull();
+    expect(await client.set('t:s', 'v3', { XX: true, EX: 100 })).toBe('OK');
+    expect(await client.get('t:s')).toBe('v3');
+    expect(await client.ttl('t:s')).toBeGreaterThan(90);
+    expect(await client.persist('t:s')).toBe(1);
+    expect(await client.ttl('t:s')).toBe(-1);
+    expect(await client.incr('t:n')).toBe(1);
+    expect(await client.incrby('t:n', 41)).toBe(42);
+    expect(await client.decrby('t:n', 2)).toBe(40);
+    expect(await client.hset('t:h', { a: '1', b: 'two' })).toBe(2);
+    expect(await client.hgetall('t:h')).toEqual({ a: '1', b: 'two' });
+    expect(await client.hincrby('t:h', 'a', 5)).toBe(6);
+    expect(await client.hgetall('t:nothing')).toEqual({});
+    expect(await client.rpush('t:l', 'a', 'b', 'c')).toBe(3);
+    expect(await client.lrange('t:l', 0, -1)).toEqual(['a', 'b', 'c']);
+    expect(await client.lpop('t:l')).toBe('a');
+    expect(await client.sadd('t:set', 'x', 'y', 'x')).toBe(2);
+    expect((await client.smembers('t:set')).sort()).toEqual(['x', 'y']);
+    expect(
+      await client.zadd('t:z', [
+        [2, 'b'],
+        [1, 'a'],
+      ]),
+    ).toBe(2);
+    expect(await client.zrange('t:z', 0, -1, { withScores: true })).toEqual(['a', '1', 'b', '2']);
+    expect(await client.type('t:z')).toBe('zset');
+  });
+
+  it('an error reply rejects with ReplyError naming the server', async () => {
+    await client.set('t:str', 'x');
+    const err = await client.lpush('t:str', 'y').catch((e) => e);
+    expect(err).toBeInstanceOf(ReplyError);
+    expect(err.message).toMatch(/^WRONGTYPE/);
+    expect(err.address).toBe(client.serverFor('t:str'));
+  });
+});
+
+describe('multi-key commands across servers', () => {
+  it('mget returns values in key order, nils included, from every server', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `mg:${i}`);
+    expect(new Set(keys.map((k) => client.serverFor(k))).size).toBe(3);
+    await client.mset(Object.fromEntries(keys.filter((_, i) => i % 4 !== 0).map((k) => [k, `v-${k}`])));
+    expect(await client.mget(keys)).toEqual(keys.map((k, i) => (i % 4 === 0 ? null : `v-${k}`)));
+    for (const k of keys.slice(1, 4)) {
+      expect(await byAddress(client.serverFor(k)).command('GET', k)).toBe(`$${`v-${k}`.length}\r\nv-${k}\r\n`);
+    }
+  });
+
+  it('mset with pairs, then exists / touch / unlink / del with summed counts', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `md:${i}`);
+    expect(await client.mset(keys.map((k) => [k, k] as [string, string]))).toBe('OK');
+    expect(await client.exists(...keys, 'md:none')).toBe(30);
+    expect(await client.touch(...keys.slice(0, 10))).toBe(10);
+    expect(await client.unlink(...keys.slice(0, 10))).toBe(10);
+    expect(await client.del(...keys, 'md:none')).toBe(20);
+    expect(await client.exists(...keys)).toBe(0);
+    await expect(client.del()).rejects.toThrow(TypeError);
+  });
+});
+
+describe('whole-ring commands', () => {
+  it('ping, dbsize, keys, scanIterator and flushdb cover every server', async () => {
+    const ring = new ShardedClient({ servers: servers.map((s) => s.address) });
+    await ring.flushdb();
+    expect(await ring.dbsize()).toBe(0);
+    expect(await ring.ping()).toEqual(['PONG', 'PONG', 'PONG']);
+    const keys = Array.from({ length: 500 }, (_, i) => `scan:${i}`);
+    await ring.mset(keys.map((k) => [k, '1'] as [string, string]));
+    await ring.set('other', '1');
+    expect(await ring.dbsize()).toBe(501);
+    expect((await ring.keys('scan:*')).sort()).toEqual([...keys].sort());
+    const seen: string[] = [];
+    for await (const key of ring.scanIterator({ match: 'scan:*', count: 50 })) seen.push(key);
+    expect(new Set(seen)).toEqual(new Set(keys));
+    await ring.flushdb();
+    expect(await ring.dbsize()).toBe(0);
+    ring.close();
+  });
+});
+
+describe('pipelines', () => {
+  it('mix servers, keep the queued order, and put an Error where one command failed', async () => {
+    await client.set('p:str', 'text');
+    const pipe = client.pipeline();
+    const keys = Array.from({ length: 30 }, (_, i) => `p:${i}`);
+    for (const k of keys) pipe.set(k, k);
+    pipe.call('LPUSH', 'p:str', 'x');
+    for (const k of keys) pipe.get(k);
+    pipe.incr('p:ctr').incr('p:ctr');
+    expect(pipe.length).toBe(63);
+    const results = await pipe.exec();
+    expect(results.slice(0, 30)).toEqual(new Array(30).fill('OK'));
+    expect(results[30]).toBeInstanceOf(ReplyError);
+    expect(results.slice(31, 61)).toEqual(keys);
+    expect(results.slice(61)).toEqual([1, 2]);
+    expect(pipe.length).toBe(0);
+    expect(await client.pipeline().exec()).toEqual([]);
+  });
+});
+
+describe('a server that is down', () => {
+  it('fails only the commands for its keys, with a ConnectionError naming it', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const partial = new ShardedClient({ servers: [servers[0].address, dead], timeoutMs: 2000 });
+    const keys = Array.from({ length: 40 }, (_, i) => `down:${i}`);
+    const live = keys.filter((k) => partial.serverFor(k) !== dead);
+    const gone = keys.filter((k) => partial.serverFor(k) === dead);
+    expect(live.length).toBeGreaterThan(0);
+    expect(gone.length).toBeGreaterThan(0);
+    const results = await Promise.allSettled(keys.map((k) => partial.set(k, 'v')));
+    results.forEach((r, i) => {
+      if (partial.serverFor(keys[i]) === dead) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConnectionError);
+        expect((r as PromiseRejectedResult).reason.address).toBe(dead);
+      } else {
+        expect(r).toEqual({ status: 'fulfilled', value: 'OK' });
+      }
+    });
+    const pipe = partial.pipeline();
+    for (const k of keys) pipe.get(k);
+    const got = await pipe.exec();
+    keys.forEach((k, i) => {
+      if (partial.serverFor(k) === dead) expect(got[i]).toBeInstanceOf(ConnectionError);
+      else expect(got[i]).toBe('v');
+    });
+    await expect(partial.mget(keys)).rejects.toThrow(ConnectionError);
+    expect(await partial.mget(live)).toEqual(live.map(() => 'v'));
+    partial.close();
+  });
+});
+
+describe('auto-pipelining', () => {
+  it('commands issued in one tick to one server go out together', async () => {
+    // Each fake server answers only once it holds every request meant for it:
+    // a client that sent them one at a time, waiting for each reply, would
+    // time out instead.
+    const expected = new Map<number, number>();
+    const fakes = await Promise.all(
+      [0, 1].map(() =>
+        fakeServer((_chunk, socket, state) => {
+          const want = expected.get(socket.localPort ?? 0) ?? -1;
+          if (countRequests(state.received) === want) for (let i = 0; i < want; i++) socket.write('$2\r\nok\r\n');
+        }),
+      ),
+    );
+    const sharded = new ShardedClient({ servers: fakes.map((f) => f.address), timeoutMs: 3000 });
+    const keys = Array.from({ length: 40 }, (_, i) => `ap:${i}`);
+    for (const f of fakes) expected.set(f.port, keys.filter((k) => sharded.serverFor(k) === f.address).length);
+    expect([...expected.values()].every((n) => n > 0)).toBe(true);
+    expect(await Promise.all(keys.map((k) => sharded.get(k)))).toEqual(keys.map(() => 'ok'));
+    sharded.close();
+  });
+});
+
+function findKeysOnDifferentServers(): [string, string] {
+  const first = 'diff:0';
+  for (let i = 1; i < 100; i++)
+    if (client.serverFor(`diff:${i}`) !== client.serverFor(first)) return [first, `diff:${i}`];
+  throw new Error('no two keys on different servers');
+}
