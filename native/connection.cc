@@ -123,8 +123,22 @@ void ConnState::connectNext() {
                            " failed: " + (lastConnectError_.empty() ? "no address to connect to" : lastConnectError_));
 }
 
+void ConnState::setHandshake(std::string commands, uint32_t replies) {
+  if (replies == 0) return;
+  handshake_ = std::make_unique<Job>();
+  handshake_->out = std::move(commands);
+  handshake_->expected = replies;
+}
+
 void ConnState::onConnected() {
   if (maybeCloseIdle()) return;
+  if (handshake_) {
+    // First on the new socket, ahead of whatever batches are waiting.
+    handshake_->written = 0;
+    handshake_->received = 0;
+    handshake_->replies = PackedReplies();
+    queue_.push_front(handshake_.get());
+  }
   state_ = State::kReady;
   updateInterest();
   loop_->markDirty(this);
@@ -245,12 +259,23 @@ void ConnState::readAvailable() {
 }
 
 bool ConnState::consume(const char* data, size_t len) {
-  if (parser_.consume(data, len, *this)) return true;
-  close(EK_PROTOCOL, parser_.error() + " (from " + addr_.label + ")");
-  return false;
+  bool parsed = parser_.consume(data, len, *this);
+  if (!parsed && handshakeError_.empty()) {
+    close(EK_PROTOCOL, parser_.error() + " (from " + addr_.label + ")");
+    return false;
+  }
+  if (!handshakeError_.empty()) {
+    std::string why;
+    why.swap(handshakeError_);
+    close(EK_CONNECTION, why);
+    return false;
+  }
+  return true;
 }
 
 PackedReplies* ConnState::nextReplySink() {
+  // After a failed AUTH/SELECT no reply may reach a batch: parsing stops here.
+  if (!handshakeError_.empty()) return nullptr;
   // Only a job whose bytes have (at least partly) gone out can be answered;
   // a reply for anything else means the server sent more replies than were
   // counted (a wrong count to write(), or a command like SUBSCRIBE).
@@ -280,7 +305,29 @@ void ConnState::completeReady() {
   }
 }
 
-void ConnState::finish(Job* job) { loop_->jobDone(job); }
+void ConnState::finish(Job* job) {
+  if (job == handshake_.get()) {
+    finishHandshake();
+    return;
+  }
+  loop_->jobDone(job);
+}
+
+// Called when the handshake's replies are all in, possibly in the middle of
+// a parse: an error is only noted here, and the connection is failed once
+// the parser has returned (see readAvailable).
+bool ConnState::finishHandshake() {
+  const PackedReplies& r = handshake_->replies;
+  for (size_t i = 0; i < r.count(); i++) {
+    const int32_t* rec = &r.records[i * kRecordFields];
+    if (rec[0] == RT_ERROR && rec[1] == 1) {
+      std::string text(r.payload.data() + static_cast<uint32_t>(rec[3]), static_cast<uint32_t>(rec[2]));
+      handshakeError_ = "connection to " + addr_.label + " was refused by the server at setup (AUTH/SELECT): " + text;
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string ConnState::describeTimeout(const Job* job) const {
   std::string ms = std::to_string(job->exec->timeoutMs);
@@ -333,6 +380,7 @@ void ConnState::close(ErrorKind kind, const std::string& reason) {
   replying_ = nullptr;
   closeSocket();
   for (Job* j : pending) {
+    if (j == handshake_.get()) continue;  // owned here; set up again on the next connect
     j->fail(kind, reason);
     finish(j);
   }

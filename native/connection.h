@@ -24,6 +24,11 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   ConnState(Address addr, const ParserLimits& limits) : addr_(std::move(addr)), parser_(limits) {
     liveCounts().connections++;
   }
+
+  // Commands sent first on every new socket (AUTH, SELECT), before any
+  // batch. An error reply to any of them fails the connection. Set before
+  // first use (JS thread, at construction).
+  void setHandshake(std::string commands, uint32_t replies);
   ~ConnState() override;
 
   const Address& address() const { return addr_; }
@@ -79,6 +84,9 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   Job* replying_ = nullptr;  // job receiving the reply being parsed
   RespParser parser_;
   bool closeWhenIdle_ = false;
+  std::unique_ptr<Job> handshake_;  // reused on every connect
+  std::string handshakeError_;      // set during a parse, acted on after it
+  bool finishHandshake();
 };
 
 }  // namespace libredis

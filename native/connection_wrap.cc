@@ -1,6 +1,8 @@
 #include "connection_wrap.h"
 
 #include "addon.h"
+#include "command_encoder.h"
+#include "js_args.h"
 #include "type_tags.h"
 
 namespace libredis {
@@ -9,8 +11,9 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
   return DefineClass(env, "NativeConnection", {InstanceMethod<&ConnectionWrap::Close>("close")});
 }
 
-// new NativeConnection(isUnix, hostOrPath, port, label, maxBulkBytes?);
-// validated in JS.
+// new NativeConnection(isUnix, hostOrPath, port, label, maxBulkBytes?,
+// handshake?: Array<Array<string>>); validated in JS. The handshake commands
+// (AUTH, SELECT) are sent first on every new socket.
 ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsBoolean() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsString()) {
@@ -28,6 +31,26 @@ ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     if (max >= 0 && max <= 0xffffffff) limits.maxBulkBytes = static_cast<uint64_t>(max);
   }
   state_ = std::make_shared<ConnState>(std::move(addr), limits);
+  if (info.Length() > 5 && info[5].IsArray()) {
+    Napi::Array commands = info[5].As<Napi::Array>();
+    std::string out;
+    for (uint32_t c = 0; c < commands.Length(); c++) {
+      Napi::Value cmd = commands.Get(c);
+      if (!cmd.IsArray() || cmd.As<Napi::Array>().Length() == 0) {
+        Napi::TypeError::New(env, "handshake commands must be non-empty arrays").ThrowAsJavaScriptException();
+        return;
+      }
+      Napi::Array args = cmd.As<Napi::Array>();
+      appendArrayHeader(out, args.Length());
+      for (uint32_t k = 0; k < args.Length(); k++) {
+        if (!appendArg(env, args.Get(k), out)) {
+          Napi::TypeError::New(env, "handshake arguments must be strings").ThrowAsJavaScriptException();
+          return;
+        }
+      }
+    }
+    state_->setHandshake(std::move(out), commands.Length());
+  }
   loop_ = env.GetInstanceData<Addon>()->loop(env);
   napi_type_tag_object(env, info.This(), &kConnectionTag);
 }

@@ -20,9 +20,9 @@ export class Connection {
   readonly _owner: ErrorSink;
 
   /** @internal */
-  constructor(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number) {
+  constructor(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number, handshake: string[][] = []) {
     this.address = addr.label;
-    this._native = new native.NativeConnection(addr.isUnix, addr.host, addr.port, addr.label, maxBulkBytes);
+    this._native = new native.NativeConnection(addr.isUnix, addr.host, addr.port, addr.label, maxBulkBytes, handshake);
     this._owner = owner;
   }
 

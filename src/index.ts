@@ -13,3 +13,4 @@ export {
   type ShardedClientOptions,
   ShardedPipeline,
 } from './sharded-client';
+export { ShardedTransaction } from './sharded-transaction';

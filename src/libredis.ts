@@ -16,12 +16,19 @@ export interface LibredisOptions {
    * closes the connection, instead of exhausting memory.
    */
   maxBulkBytes?: number;
+  /** Sent as AUTH on every new connection (with `username`, as ACL AUTH). */
+  password?: string;
+  /** ACL user for AUTH; needs `password`. */
+  username?: string;
+  /** Database number, sent as SELECT on every new connection. */
+  db?: number;
 }
 
 export class Libredis {
   private readonly _connections = new Map<string, Connection>();
   private _lastError = '';
   private readonly _maxBulkBytes: number | undefined;
+  private readonly _handshake: string[][] = [];
 
   constructor(options: LibredisOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -32,6 +39,19 @@ export class Libredis {
       throw new TypeError(`Libredis: maxBulkBytes must be an integer from 0 to 4294967295, got ${describe(max)}`);
     }
     this._maxBulkBytes = max;
+    const { password, username, db } = options;
+    if (password !== undefined && typeof password !== 'string') {
+      throw new TypeError(`Libredis: password must be a string, got ${describe(password)}`);
+    }
+    if (username !== undefined && (typeof username !== 'string' || password === undefined)) {
+      throw new TypeError('Libredis: username must be a string, and goes with a password');
+    }
+    if (db !== undefined && (!Number.isInteger(db) || db < 0)) {
+      throw new TypeError(`Libredis: db must be a non-negative integer, got ${describe(db)}`);
+    }
+    if (password !== undefined)
+      this._handshake.push(username === undefined ? ['AUTH', password] : ['AUTH', username, password]);
+    if (db !== undefined && db !== 0) this._handshake.push(['SELECT', String(db)]);
   }
 
   /**
@@ -43,7 +63,7 @@ export class Libredis {
   getConnection(addr: string): Connection {
     let c = this._connections.get(addr);
     if (c === undefined) {
-      c = new Connection(parseAddress(addr), this, this._maxBulkBytes);
+      c = new Connection(parseAddress(addr), this, this._maxBulkBytes, this._handshake);
       this._connections.set(addr, c);
     }
     return c;

@@ -41,6 +41,7 @@ export interface NativeBinding {
     port: number,
     label: string,
     maxBulkBytes?: number,
+    handshake?: string[][],
   ) => NativeConnection;
   NativeKetama: new () => NativeKetama;
   submit(timeoutMs: number, ...pairs: Array<NativeConnection | NativeBatch>): Promise<boolean>;

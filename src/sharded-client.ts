@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { checkTimeout, describe } from './address';
 import { type Arg, toWire } from './arguments';
 import type { Batch } from './batch';
@@ -7,6 +8,7 @@ import type { Ketama } from './ketama';
 import { hashedPart, keyPositions } from './key-routing';
 import { Libredis } from './libredis';
 import type { ReplyValue } from './reply';
+import { ShardedTransaction } from './sharded-transaction';
 
 /** A server of the ring: `'host:port'`, or an object with an optional weight (default 100). */
 export type ServerSpec = string | { host: string; port: number; weight?: number };
@@ -22,6 +24,12 @@ export interface ShardedClientOptions {
    * PHP extension.
    */
   hashTag?: boolean;
+  /** AUTH on every new connection to every server. */
+  password?: string;
+  /** ACL user for AUTH; needs `password`. */
+  username?: string;
+  /** SELECT this database on every new connection. */
+  db?: number;
 }
 
 /** Options of `set`. */
@@ -55,19 +63,22 @@ interface Server {
  * const [a, b] = await client.mget(['user:1', 'user:2']);
  */
 export class ShardedClient {
-  private readonly _libredis = new Libredis();
+  private readonly _libredis: Libredis;
   private readonly _ring: Ketama;
   private readonly _servers: Server[] = [];
   private readonly _timeoutMs: number;
   private readonly _hashTag: boolean;
+  private readonly _options: ShardedClientOptions;
 
   constructor(options: ShardedClientOptions) {
     if (options === null || typeof options !== 'object' || !Array.isArray(options.servers)) {
       throw new TypeError(`ShardedClient: options.servers must be an array, got ${describe(options?.servers)}`);
     }
     if (options.servers.length === 0) throw new TypeError('ShardedClient: options.servers is empty');
+    this._options = { ...options };
     this._timeoutMs = checkTimeout(options.timeoutMs ?? 5000, 'ShardedClient');
     this._hashTag = options.hashTag === true;
+    this._libredis = new Libredis({ password: options.password, username: options.username, db: options.db });
     this._ring = this._libredis.createKetama();
     options.servers.forEach((spec, i) => {
       const { host, port, weight } = parseServer(spec, i);
@@ -336,6 +347,69 @@ export class ShardedClient {
     }
   }
 
+  // Scripting.
+
+  /**
+   * EVAL on the server of the script's keys. All keys must live on one
+   * server (a TypeError otherwise); a script without keys needs `forServer`.
+   */
+  eval(script: string, keys: Arg[], args: Arg[] = []): Promise<ReplyValue> {
+    return this.call('EVAL', script, keys.length, ...keys, ...args);
+  }
+
+  /** EVALSHA, routed like `eval`. */
+  evalsha(sha1: string, keys: Arg[], args: Arg[] = []): Promise<ReplyValue> {
+    return this.call('EVALSHA', sha1, keys.length, ...keys, ...args);
+  }
+
+  /**
+   * A function that runs `lua` by its SHA1 (EVALSHA), loading it with EVAL
+   * when the server answers NOSCRIPT (first use, or after SCRIPT FLUSH).
+   */
+  defineScript(lua: string): (keys: Arg[], args?: Arg[]) => Promise<ReplyValue> {
+    if (typeof lua !== 'string' || lua === '')
+      throw new TypeError('defineScript: the script must be a non-empty string');
+    const sha1 = createHash('sha1').update(lua).digest('hex');
+    return async (keys, args = []) => {
+      try {
+        return await this.evalsha(sha1, keys, args);
+      } catch (e) {
+        if (e instanceof ReplyError && e.message.startsWith('NOSCRIPT')) return this.eval(lua, keys, args);
+        throw e;
+      }
+    };
+  }
+
+  // Transactions.
+
+  /**
+   * A MULTI/EXEC transaction on the server of `key`. Commands whose keys live
+   * elsewhere throw when queued; `exec()` sends MULTI, them and EXEC in one
+   * batch, so nothing else on the connection runs in between.
+   */
+  multi(key: Arg): ShardedTransaction {
+    const server = this._ordinal(key);
+    return new ShardedTransaction(this, server, this._servers[server].connection, false);
+  }
+
+  /**
+   * WATCHes the keys (all on one server) on a connection of its own, for
+   * optimistic locking: read them with `tx.read(...)`, queue with
+   * `tx.call(...)`, then `tx.exec()` resolves null if any watched key changed.
+   */
+  async watch(key: Arg, ...more: Arg[]): Promise<ShardedTransaction> {
+    const server = this._route('WATCH', [key, ...more]);
+    // WATCH belongs to a connection, and the shared one carries other callers' commands.
+    const own = new Libredis({
+      password: this._options.password,
+      username: this._options.username,
+      db: this._options.db,
+    });
+    const connection = own.getConnection(this._servers[server].address);
+    await connection.call('WATCH', key, ...more);
+    return new ShardedTransaction(this, server, connection, true);
+  }
+
   /** A pipeline: queue commands on any keys, then `exec()` sends each server its part in one batch. */
   pipeline(): ShardedPipeline {
     return new ShardedPipeline(this);
@@ -374,7 +448,8 @@ export class ShardedClient {
     return { libredis: this._libredis, servers: this._servers, timeoutMs: this._timeoutMs };
   }
 
-  private _ordinal(key: Arg): number {
+  /** @internal */
+  _ordinal(key: Arg): number {
     if (key === null || key === undefined || (typeof key === 'object' && !(key instanceof Uint8Array))) {
       throw new TypeError(`a key must be a string, Buffer or number, got ${describe(key)}`);
     }

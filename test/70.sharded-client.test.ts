@@ -261,3 +261,74 @@ function findKeysOnDifferentServers(): [string, string] {
     if (client.serverFor(`diff:${i}`) !== client.serverFor(first)) return [first, `diff:${i}`];
   throw new Error('no two keys on different servers');
 }
+
+describe('scripts', () => {
+  it('eval and evalsha run on the server of their keys; keys on two servers are refused', async () => {
+    const tagged = new ShardedClient({ servers: servers.map((s) => s.address), hashTag: true });
+    await tagged.set('{s}:a', '5');
+    expect(await tagged.eval("return redis.call('INCRBY', KEYS[1], ARGV[1])", ['{s}:a'], [3])).toBe(8);
+    expect(await tagged.eval('return {KEYS[1], KEYS[2]}', ['{s}:a', '{s}:b'])).toEqual(['{s}:a', '{s}:b']);
+    const [a, b] = findKeysOnDifferentServers();
+    await expect(client.eval('return 1', [a, b])).rejects.toThrow(/live on different servers/);
+    tagged.close();
+  });
+
+  it('defineScript uses EVALSHA and falls back to EVAL on NOSCRIPT', async () => {
+    const lua = "return redis.call('GET', KEYS[1]) .. ARGV[1]";
+    const sha1 = (await import('node:crypto')).createHash('sha1').update(lua).digest('hex');
+    const script = client.defineScript(lua);
+    await client.set('sc:k', 'value-');
+    const home = client.forServer(client.serverFor('sc:k'));
+    await home.call('SCRIPT', 'FLUSH');
+    expect(await home.call('SCRIPT', 'EXISTS', sha1)).toEqual([0]);
+    expect(await script(['sc:k'], ['1'])).toBe('value-1'); // NOSCRIPT, then EVAL loads it
+    expect(await home.call('SCRIPT', 'EXISTS', sha1)).toEqual([1]);
+    expect(await script(['sc:k'], ['2'])).toBe('value-2'); // EVALSHA
+    await expect(client.evalsha('0'.repeat(40), ['sc:k'])).rejects.toThrow(/NOSCRIPT/);
+  });
+});
+
+describe('transactions', () => {
+  it('multi(key) runs MULTI/EXEC on the key server and refuses keys from elsewhere', async () => {
+    const key = 'tx:counter';
+    await client.del(key);
+    const tx = client.multi(key);
+    expect(tx.address).toBe(client.serverFor(key));
+    tx.call('INCR', key).call('INCRBY', key, 10).call('GET', key);
+    const elsewhere = Array.from({ length: 100 }, (_, i) => `tx:other:${i}`).find(
+      (k) => client.serverFor(k) !== tx.address,
+    )!;
+    expect(() => tx.call('SET', elsewhere, 'x')).toThrow(/not on .* where this transaction runs/);
+    expect(await tx.exec()).toEqual([1, 11, '11']);
+    await expect(tx.exec()).rejects.toThrow(/already executed/);
+  });
+
+  it('a command refused at run time is an Error in the results; one refused when queued aborts it all', async () => {
+    const key = 'tx:str';
+    await client.set(key, 'text');
+    const results = await client.multi(key).call('LPUSH', key, 'x').call('GET', key).exec();
+    expect(results![0]).toBeInstanceOf(Error);
+    expect((results![0] as Error).message).toMatch(/^WRONGTYPE/);
+    expect(results![1]).toBe('text');
+    const aborted = client.multi(key).call('SET', key, 'a').call('SET', key);
+    await expect(aborted.exec()).rejects.toThrow(/EXECABORT.*wrong number of arguments/);
+    expect(await client.get(key)).toBe('text');
+  });
+
+  it('watch: the transaction is aborted (null) when a watched key changes, and runs when it does not', async () => {
+    const key = 'tx:watched';
+    await client.set(key, '1');
+    const tx = await client.watch(key);
+    expect(await tx.read('GET', key)).toBe('1');
+    await client.set(key, 'changed by someone else');
+    tx.call('SET', key, '2');
+    expect(await tx.exec()).toBeNull();
+    expect(await client.get(key)).toBe('changed by someone else');
+
+    const calm = await client.watch(key);
+    const current = (await calm.read('GET', key)) as string;
+    calm.call('SET', key, `${current}!`);
+    expect(await calm.exec()).toEqual(['OK']);
+    expect(await client.get(key)).toBe('changed by someone else!');
+  });
+});

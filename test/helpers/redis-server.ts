@@ -70,7 +70,9 @@ async function waitReady(port: number, child: ChildProcess): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
     try {
-      if ((await rawCommand(port, ['PING'], 500)) === '+PONG\r\n') return;
+      // A server with requirepass answers NOAUTH: it is up all the same.
+      const reply = await rawCommand(port, ['PING'], 500);
+      if (reply === '+PONG\r\n' || reply.startsWith('-NOAUTH')) return;
     } catch {
       // not listening yet
     }

@@ -1,0 +1,97 @@
+import type { Arg } from './arguments';
+import type { Connection } from './connection';
+import { ReplyError } from './errors';
+import type { Libredis } from './libredis';
+import type { ReplyValue } from './reply';
+
+/** @internal What a transaction needs from its client. */
+export interface TransactionHost {
+  /** Server ordinal of a command's keys; throws when they are not on one server. */
+  _route(command: string, args: readonly Arg[]): number;
+  _internals: { libredis: Libredis; timeoutMs: number; servers: Array<{ address: string }> };
+}
+
+/**
+ * A MULTI/EXEC transaction on one server (the server of the key it was made
+ * for). Queue commands with `call`, then `exec()`. A command whose keys live
+ * on another server throws when queued, before anything is sent.
+ */
+export class ShardedTransaction {
+  private readonly _queued: Arg[][] = [];
+  private _done = false;
+
+  /** @internal */
+  constructor(
+    private readonly _host: TransactionHost,
+    private readonly _server: number,
+    private readonly _connection: Connection,
+    private readonly _dedicated: boolean,
+  ) {}
+
+  /** The server this transaction runs on. */
+  get address(): string {
+    return this._host._internals.servers[this._server].address;
+  }
+
+  /** Queues a command (its keys must live on this transaction's server). */
+  call(command: string, ...args: Arg[]): this {
+    if (this._done) throw new TypeError('this transaction was already executed');
+    const server = this._host._route(command, args);
+    if (server !== this._server) {
+      throw new TypeError(
+        `${command}: its keys live on ${this._host._internals.servers[server].address}, ` +
+          `not on ${this.address} where this transaction runs`,
+      );
+    }
+    this._queued.push([command, ...args]);
+    return this;
+  }
+
+  /**
+   * Sends MULTI, the queued commands and EXEC as one batch. Resolves the
+   * results in order (an Error for a command the server refused inside the
+   * transaction), or null when a WATCHed key changed and the transaction was
+   * aborted. Rejects with the reason when the batch did not complete, or a
+   * ReplyError when the server refused the transaction as a whole.
+   */
+  async exec(): Promise<Array<ReplyValue | Error> | null> {
+    if (this._done) throw new TypeError('this transaction was already executed');
+    this._done = true;
+    const { libredis, timeoutMs } = this._host._internals;
+    const batch = libredis.createBatch().cmd('MULTI');
+    for (const args of this._queued) batch.cmd(...(args as [string, ...Arg[]]));
+    batch.cmd('EXEC');
+    try {
+      await this._connection.execute(batch, timeoutMs);
+      const failure = batch.failure();
+      if (failure !== null) throw failure;
+      const values = batch.values();
+      const result = values[values.length - 1];
+      if (result instanceof ReplyError) {
+        // EXECABORT: name the command that was refused when queued.
+        const refused = values.slice(1, -1).find((v) => v instanceof ReplyError);
+        throw refused === undefined ? result : new ReplyError(`${result.message} (${refused.message})`, this.address);
+      }
+      return result as Array<ReplyValue | Error> | null;
+    } finally {
+      if (this._dedicated) this._connection.close();
+    }
+  }
+
+  /**
+   * Runs a command right away, outside the transaction, on the same
+   * connection: for reading WATCHed keys before queuing (see
+   * `ShardedClient.watch`).
+   */
+  read(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    const server = this._host._route(command, args);
+    if (server !== this._server) return Promise.reject(new TypeError(`${command}: its keys live on another server`));
+    return this._connection.call(command, ...args);
+  }
+
+  /** Gives up without executing (and frees a WATCH connection). */
+  discard(): void {
+    this._done = true;
+    if (this._dedicated) this._connection.close();
+  }
+}
