@@ -1,5 +1,5 @@
 // Memory measurements, through libredis only.
-import { GET_KEYS, GET_KEYSPACE, GET_VALUES, VALUE_SIZE } from './workloads.mjs';
+import { GET_KEYS, GET_KEYSPACE, GET_VALUES, libredisGetRound, VALUE_SIZE } from './workloads.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +30,6 @@ const snap = () => {
  */
 export async function rssOverCommands({ libredis, conn }, { commands, maxSeconds, gc }) {
   const n = 1000;
-  const rounds = GET_KEYSPACE / n;
   const batch = libredis.createBatch();
   // warm-up (not counted): first-use allocations are not growth over commands
   for (let w = 0; w < 100; w++) {
@@ -46,19 +45,7 @@ export async function rssOverCommands({ libredis, conn }, { commands, maxSeconds
   let round = 0;
   let timedOut = false;
   while (done < commands) {
-    const base = (round % rounds) * n;
-    const check = round % n;
-    round++;
-    for (let i = 0; i < n; i++) batch.get(GET_KEYS[base + i]);
-    if (!(await conn.a.execute(batch, 30_000))) throw new Error(`execute failed: ${batch.error}`);
-    let read = 0;
-    let seen;
-    let r;
-    while ((r = batch.nextReply()) !== null) {
-      if (read === check) seen = r.value;
-      read++;
-    }
-    if (read !== n || seen !== GET_VALUES[base + check]) throw new Error(`memory run: wrong reply in round ${round}`);
+    await libredisGetRound(conn, batch, n, round++);
     done += n;
     if ((round & 255) === 0) {
       const rss = process.memoryUsage.rss();

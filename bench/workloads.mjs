@@ -72,6 +72,27 @@ export async function preload(ctx) {
 // ---------------------------------------------------------------------------
 // 1. one batch of 1000 GETs, every reply read
 
+/**
+ * One round of workload 1 for libredis: `n` GETs in `batch` on server a,
+ * every reply read, one value checked (which one moves with `round`).
+ * Also drives the memory run, so both measure the same thing.
+ */
+export async function libredisGetRound(conn, batch, n, round) {
+  const base = (round % (GET_KEYSPACE / n)) * n;
+  const check = round % n;
+  for (let i = 0; i < n; i++) batch.get(GET_KEYS[base + i]);
+  if (!(await conn.a.execute(batch, 30_000))) throw new Error(`execute failed: ${batch.error}`);
+  let read = 0;
+  let seen;
+  let r;
+  while ((r = batch.nextReply()) !== null) {
+    if (read === check) seen = r.value;
+    read++;
+  }
+  if (read !== n) fail('reply count', read, n);
+  if (seen !== GET_VALUES[base + check]) fail(`reply ${check}`, seen, GET_VALUES[base + check]);
+}
+
 function getBatchRow(n) {
   const rounds = GET_KEYSPACE / n;
   return {
@@ -86,20 +107,7 @@ function getBatchRow(n) {
         const batch = libredis.createBatch();
         let round = 0;
         return async () => {
-          const base = (round % rounds) * n;
-          const check = round % n;
-          round++;
-          for (let i = 0; i < n; i++) batch.get(GET_KEYS[base + i]);
-          if (!(await conn.a.execute(batch, 30_000))) throw new Error(`execute failed: ${batch.error}`);
-          let read = 0;
-          let seen;
-          let r;
-          while ((r = batch.nextReply()) !== null) {
-            if (read === check) seen = r.value;
-            read++;
-          }
-          if (read !== n) fail('reply count', read, n);
-          if (seen !== GET_VALUES[base + check]) fail(`reply ${check}`, seen, GET_VALUES[base + check]);
+          await libredisGetRound(conn, batch, n, round++);
           return n;
         };
       },

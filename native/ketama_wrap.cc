@@ -10,7 +10,6 @@ Napi::Function KetamaWrap::Init(Napi::Env env) {
                      {
                          InstanceMethod<&KetamaWrap::AddServer>("addServer"),
                          InstanceMethod<&KetamaWrap::CreateContinuum>("createContinuum"),
-                         InstanceMethod<&KetamaWrap::GetServerOrdinal>("getServerOrdinal"),
                          InstanceMethod<&KetamaWrap::GetServerAddress>("getServerAddress"),
                          InstanceMethod<&KetamaWrap::PointCount>("pointCount"),
                          InstanceMethod<&KetamaWrap::LookupFunction>("lookupFunction"),
@@ -29,10 +28,6 @@ Napi::Value KetamaWrap::AddServer(const Napi::CallbackInfo& info) {
 Napi::Value KetamaWrap::CreateContinuum(const Napi::CallbackInfo&) {
   ring_.createContinuum();
   return Napi::Value();
-}
-
-Napi::Value KetamaWrap::GetServerOrdinal(const Napi::CallbackInfo& info) {
-  return Napi::Value(info.Env(), lookup(info.Env(), info[0], ring_));
 }
 
 // lookupFunction(): a function bound to this ring, so a lookup from JS skips

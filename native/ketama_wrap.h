@@ -15,7 +15,6 @@ class KetamaWrap : public Napi::ObjectWrap<KetamaWrap> {
  private:
   Napi::Value AddServer(const Napi::CallbackInfo& info);
   Napi::Value CreateContinuum(const Napi::CallbackInfo& info);
-  Napi::Value GetServerOrdinal(const Napi::CallbackInfo& info);
   Napi::Value GetServerAddress(const Napi::CallbackInfo& info);
   Napi::Value PointCount(const Napi::CallbackInfo& info);
   Napi::Value LookupFunction(const Napi::CallbackInfo& info);

@@ -8,7 +8,6 @@ import { type NativeKetama, native } from './native';
  */
 export class Ketama {
   private readonly _native: NativeKetama = new native.NativeKetama();
-  private _frozen = false;
   // Bound to the ring natively, so a lookup skips unwrapping this object.
   private readonly _lookup: (key: string | Uint8Array) => number = this._native.lookupFunction();
 
@@ -31,7 +30,6 @@ export class Ketama {
   /** Builds the ring. Does nothing without servers or when called again. */
   createContinuum(): this {
     this._native.createContinuum();
-    this._frozen = this._native.pointCount() > 0 || this._frozen;
     return this;
   }
 

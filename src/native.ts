@@ -25,7 +25,6 @@ export interface NativeConnection {
 export interface NativeKetama {
   addServer(host: string, port: number, weight: number): void;
   createContinuum(): void;
-  getServerOrdinal(key: string | Uint8Array): number;
   getServerAddress(ordinal: number): string;
   pointCount(): number;
   /** getServerOrdinal as a function bound to this ring. */
