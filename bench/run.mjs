@@ -188,7 +188,11 @@ async function main() {
   const nrConns = await Promise.all([a, b, c].map(connectNodeRedis));
   const io = { a: ioConns[0].client, b: ioConns[1].client, c: ioConns[2].client };
   const nr = { a: nrConns[0].client, b: nrConns[1].client, c: nrConns[2].client };
-  const ctx = { libredis, conn, ketama, io, nr, servers };
+  const sharded = new lib.ShardedClient({ servers: [a.address, b.address] });
+  if (sharded.serverFor('user:1') !== ketama.getServerAddress(ketama.getServerOrdinal('user:1'))) {
+    throw new Error('ShardedClient and the bench ring disagree on placement');
+  }
+  const ctx = { libredis, conn, ketama, io, nr, servers, sharded };
   status('preloading keys...');
   await preload(ctx);
 
@@ -380,6 +384,7 @@ async function main() {
 
   await Promise.all([...ioConns, ...nrConns].map((x) => x.close()));
   libredis.close();
+  sharded.close();
 }
 
 main().then(

@@ -302,6 +302,97 @@ const shardedMgetRow = {
 };
 
 // ---------------------------------------------------------------------------
+// 7. ShardedClient, the command-level API, over the same two servers. The
+// peers route with our ring (one client per server) and, for MGET, put the
+// values back in key order, which is what ShardedClient returns.
+
+function shardedGetRow(n) {
+  const rounds = USER_KEYS / n;
+  const make = (get) => {
+    let round = 0;
+    const pending = new Array(n);
+    return async () => {
+      const base = (round % rounds) * n;
+      const check = round % n;
+      round++;
+      for (let i = 0; i < n; i++) pending[i] = get(USER_KEY_LIST[base + i]);
+      const res = await Promise.all(pending);
+      const want = valueFor(USER_KEY_LIST[base + check]);
+      if (res[check] !== want) fail(`reply ${check}`, res[check], want);
+      return n;
+    };
+  };
+  return {
+    id: 'sharded-get',
+    target: 7,
+    title: `ShardedClient: ${n} concurrent GETs over 2 servers`,
+    short: `client.get x${n}, 2 servers`,
+    chart: `sharded get x${n}`,
+    unit: 'GET/s',
+    clients: {
+      libredis: ({ sharded }) => make((k) => sharded.get(k)),
+      ioredis: ({ ketama, io }) => {
+        const clients = [io.a, io.b];
+        return make((k) => clients[ketama.getServerOrdinal(k)].get(k));
+      },
+      'node-redis': ({ ketama, nr }) => {
+        const clients = [nr.a, nr.b];
+        return make((k) => clients[ketama.getServerOrdinal(k)].get(k));
+      },
+    },
+    rb: null,
+  };
+}
+
+/** MGET through one client per server, values put back in key order. */
+function peerMget(ketama, clients, mget) {
+  let round = 0;
+  return async () => {
+    const keys = MGET_SETS[round % MGET_SETS.length];
+    const parts = [[], []];
+    const at = [[], []];
+    keys.forEach((k, i) => {
+      const s = ketama.getServerOrdinal(k);
+      parts[s].push(k);
+      at[s].push(i);
+    });
+    const values = await Promise.all(parts.map((p, s) => (p.length === 0 ? [] : mget(clients[s], p))));
+    const out = new Array(keys.length);
+    for (let s = 0; s < 2; s++) for (let j = 0; j < at[s].length; j++) out[at[s][j]] = values[s][j];
+    checkOrdered(keys, out, round++);
+    return MGET_KEYS;
+  };
+}
+
+function checkOrdered(keys, values, round) {
+  if (values.length !== keys.length) fail('MGET value count', values.length, keys.length);
+  const j = round % keys.length;
+  if (values[j] !== valueFor(keys[j])) fail(`MGET value of ${keys[j]}`, values[j], valueFor(keys[j]));
+}
+
+const shardedMgetClientRow = {
+  id: 'sharded-mget',
+  target: 7,
+  title: `ShardedClient: mget of ${MGET_KEYS} keys over 2 servers, in key order`,
+  short: `client.mget ${MGET_KEYS} keys`,
+  chart: `sharded mget ${MGET_KEYS}`,
+  unit: 'keys/s',
+  clients: {
+    libredis: ({ sharded }) => {
+      let round = 0;
+      return async () => {
+        const keys = MGET_SETS[round % MGET_SETS.length];
+        checkOrdered(keys, await sharded.mget(keys), round++);
+        return MGET_KEYS;
+      };
+    },
+    ioredis: ({ ketama, io }) => peerMget(ketama, [io.a, io.b], (c, p) => c.mget(p)),
+    'node-redis': ({ ketama, nr }) => peerMget(ketama, [nr.a, nr.b], (c, p) => c.mGet(p)),
+  },
+  rb: null,
+};
+
+// ---------------------------------------------------------------------------
 // 5. SET of 100 B, 4 KB and 1 MB values, pipelined alike for every client
 
 function setRow(size, label, depth, keyspace, guess) {
@@ -431,6 +522,8 @@ export const ROWS = [
   setRow(1 << 20, '1 MB', 4, 16, 800),
   ketamaRow(2),
   ketamaRow(8),
+  shardedGetRow(50),
+  shardedMgetClientRow,
 ];
 
 export const CLIENTS = ['libredis', 'ioredis', 'node-redis', 'redis-benchmark'];

@@ -16,6 +16,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {
                            InstanceMethod<&Addon::Submit>("submit"),
                            InstanceMethod<&Addon::Call>("call"),
+                           InstanceMethod<&Addon::CallBuffer>("callBuffer"),
                            InstanceMethod<&Addon::Flush>("flush"),
                            InstanceMethod<&Addon::Stats>("stats"),
                            InstanceValue("parseChunks", Napi::Function::New(env, ParseChunks, "parseChunks")),
@@ -121,8 +122,12 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
 // call(timeoutMs, connection, ...commandArgs) -> Promise<value>: one command,
 // without a Batch; the promise settles with the decoded reply (see
 // PollLoop::settleValue). Arguments are strings or Uint8Arrays (JS converts
-// numbers).
-Napi::Value Addon::Call(const Napi::CallbackInfo& info) {
+// numbers). callBuffer is the same with bulk and status replies as Buffers.
+Napi::Value Addon::Call(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kStrings); }
+
+Napi::Value Addon::CallBuffer(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kBuffers); }
+
+Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode) {
   Napi::Env env = info.Env();
   size_t argc = info.Length();
   uint32_t timeoutMs = 0;
@@ -145,7 +150,7 @@ Napi::Value Addon::Call(const Napi::CallbackInfo& info) {
   job->exec = exec.get();
   job->conn = ConnectionWrap::Unwrap(info[1].As<Napi::Object>())->state();
   job->expected = 1;
-  job->valueMode = true;
+  job->valueMode = mode;
   exec->jobs.push_back(std::move(job));
   return launch(env, *loop, std::move(exec));
 }

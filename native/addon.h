@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "job.h"
 #include "poll_loop.h"
 
 namespace libredis {
@@ -22,6 +23,8 @@ class Addon : public Napi::Addon<Addon> {
  private:
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Call(const Napi::CallbackInfo& info);
+  Napi::Value CallBuffer(const Napi::CallbackInfo& info);
+  Napi::Value CallWith(const Napi::CallbackInfo& info, ValueMode mode);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);

@@ -368,8 +368,36 @@ void ConnState::abandon(Job* job, const std::string& reason) {
   if (index < writtenJobs_) writtenJobs_--;
   job->fail(EK_TIMEOUT, why);
   finish(job);
-  close(EK_CONNECTION,
-        "connection to " + addr_.label + " was reset because an earlier batch on it timed out with replies still owed");
+  closeAfterTimeout();
+}
+
+void ConnState::closeAfterTimeout() {
+  // The jobs behind the one that timed out waited on the same stall. Those
+  // whose own deadline falls within the timer resolution (1 ms) time out too,
+  // as their callers expect; the others lose their connection.
+  auto by = Clock::now() + std::chrono::milliseconds(1);
+  std::deque<Job*> pending;
+  pending.swap(queue_);
+  std::vector<std::string> timeouts(pending.size());
+  for (size_t i = 0; i < pending.size(); i++) {
+    Job* j = pending[i];
+    if (j != handshake_.get() && j->exec->deadline <= by) timeouts[i] = describeTimeout(j);
+  }
+  writtenJobs_ = 0;
+  replying_ = nullptr;
+  closeSocket();
+  std::string reset =
+      "connection to " + addr_.label + " was reset because an earlier batch on it timed out with replies still owed";
+  for (size_t i = 0; i < pending.size(); i++) {
+    Job* j = pending[i];
+    if (j == handshake_.get()) continue;
+    if (timeouts[i].empty()) {
+      j->fail(EK_CONNECTION, reset);
+    } else {
+      j->fail(EK_TIMEOUT, timeouts[i]);
+    }
+    finish(j);
+  }
 }
 
 void ConnState::close(ErrorKind kind, const std::string& reason) {

@@ -32,6 +32,9 @@ enum ErrorKind : int32_t {
 
 using Clock = std::chrono::steady_clock;
 
+// How a single-command job hands its reply to JS (kNone: through a Batch).
+enum class ValueMode : uint8_t { kNone, kStrings, kBuffers };
+
 struct Job {
   Job() { liveCounts().jobs++; }
   ~Job() { liveCounts().jobs--; }
@@ -49,7 +52,7 @@ struct Job {
   ErrorKind errorKind = EK_NONE;
   bool done = false;
   // Single-command path: the promise gets the decoded reply, not a batch.
-  bool valueMode = false;
+  ValueMode valueMode = ValueMode::kNone;
 
   // JS thread only: keeps the batch alive while its commands are in flight.
   BatchWrap* batch = nullptr;

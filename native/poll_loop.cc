@@ -379,7 +379,8 @@ void PollLoop::settleValue(napi_env env, Execution* exec) {
     return;
   }
   size_t index = 0;
-  napi_resolve_deferred(env, exec->deferred, replyValue(env, job.replies, &index));
+  napi_resolve_deferred(env, exec->deferred,
+                        replyValue(env, job.replies, &index, job.valueMode == ValueMode::kBuffers));
 }
 
 void PollLoop::callJs(napi_env env, napi_value, void* context, void*) {
@@ -396,7 +397,7 @@ void PollLoop::drain(napi_env env) {
   for (Execution* exec : done) {
     napi_handle_scope scope;
     napi_open_handle_scope(env, &scope);
-    if (exec->jobs.size() == 1 && exec->jobs[0]->valueMode) {
+    if (exec->jobs.size() == 1 && exec->jobs[0]->valueMode != ValueMode::kNone) {
       settleValue(env, exec);
     } else {
       for (auto& job : exec->jobs) {

@@ -4,7 +4,7 @@
 
 namespace libredis {
 
-napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index) {
+napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index, bool buffers) {
   size_t i = (*index)++;
   const int32_t* r = &replies.records[i * kRecordFields];
   napi_value v = nullptr;
@@ -14,7 +14,11 @@ napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index)
     case RT_OK:
     case RT_BULK:
       text = replyText(replies, i, &len);
-      napi_create_string_utf8(env, text, len, &v);
+      if (buffers) {
+        napi_create_buffer_copy(env, len, text, nullptr, &v);
+      } else {
+        napi_create_string_utf8(env, text, len, &v);
+      }
       break;
     case RT_INTEGER: {
       text = replyText(replies, i, &len);
@@ -33,7 +37,7 @@ napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index)
     case RT_MULTIBULK: {
       uint32_t count = static_cast<uint32_t>(r[2]);
       napi_create_array_with_length(env, count, &v);
-      for (uint32_t k = 0; k < count; k++) napi_set_element(env, v, k, replyValue(env, replies, index));
+      for (uint32_t k = 0; k < count; k++) napi_set_element(env, v, k, replyValue(env, replies, index, buffers));
       break;
     }
     default:

@@ -12,8 +12,9 @@ namespace libredis {
 
 // The reply node at *index and, for a multibulk, all its elements; advances
 // *index past them. Bulk and status replies become strings, integers numbers,
-// nils null, multibulks arrays, and nested error replies Error objects.
-napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index);
+// nils null, multibulks arrays, and nested error replies Error objects. With
+// `buffers`, bulk and status replies become Buffers (copies) instead.
+napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index, bool buffers);
 
 // Text of the reply node at `index` (status, error, bulk or integer).
 inline const char* replyText(const PackedReplies& replies, size_t index, size_t* len) {

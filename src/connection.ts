@@ -59,6 +59,22 @@ export class Connection {
   }
 
   /**
+   * Like `call`, with bulk and status replies as Buffers (bytes as the server
+   * sent them), also inside arrays.
+   *
+   * @example const bytes = await connection.callBuffer('GET', 'image:1')
+   */
+  callBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    let wire: Array<string | Uint8Array>;
+    try {
+      wire = toWire([command, ...args], 'callBuffer');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._call(5000, wire, true);
+  }
+
+  /**
    * GET key. Resolves the value, or null when the key does not exist.
    * Rejects with a `TimeoutError`, `ConnectionError` or `ProtocolError` when
    * the command did not complete, and a `ReplyError` when the server answered
@@ -74,6 +90,19 @@ export class Connection {
       return Promise.reject(e);
     }
     return this._call(timeout, ['GET', k]) as Promise<string | null>;
+  }
+
+  /** Like `get`, resolving the value as a Buffer (or null). */
+  getBuffer(key: Arg, timeoutMs = 5000): Promise<Buffer | null> {
+    let timeout: number;
+    let k: string | Uint8Array;
+    try {
+      timeout = checkTimeout(timeoutMs, 'getBuffer');
+      k = typeof key === 'string' ? key : toWire([key], 'getBuffer')[0];
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._call(timeout, ['GET', k], true) as Promise<Buffer | null>;
   }
 
   /**
@@ -101,8 +130,10 @@ export class Connection {
   }
 
   /** @internal */
-  _call(timeoutMs: number, args: Array<string | Uint8Array>): Promise<ReplyValue> {
-    const done = native.call(timeoutMs, this._native, ...args);
+  _call(timeoutMs: number, args: Array<string | Uint8Array>, buffers = false): Promise<ReplyValue> {
+    const done = buffers
+      ? native.callBuffer(timeoutMs, this._native, ...args)
+      : native.call(timeoutMs, this._native, ...args);
     scheduleFlush();
     return done.then(undefined, (e: Error & { kind?: number }) => {
       throw this._typedError(e);

@@ -49,6 +49,8 @@ export interface NativeBinding {
    * with an Error whose `kind` is the ErrorKind, or -1 for an error reply.
    */
   call(timeoutMs: number, connection: NativeConnection, ...args: Array<string | Uint8Array>): Promise<unknown>;
+  /** Like `call`, with bulk and status replies as Buffers. */
+  callBuffer(timeoutMs: number, connection: NativeConnection, ...args: Array<string | Uint8Array>): Promise<unknown>;
   flush(): void;
   stats(): {
     threadStarted: boolean;

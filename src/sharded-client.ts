@@ -120,9 +120,23 @@ export class ShardedClient {
     }
   }
 
+  /** Like `call`, with bulk and status replies as Buffers (also inside arrays). */
+  callBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    try {
+      const server = this._route(command, args);
+      return this._send(server, [command, ...args], true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   // Strings.
   get(key: Arg): Promise<string | null> {
     return this._one('GET', key) as Promise<string | null>;
+  }
+  /** GET, resolving the bytes as a Buffer (or null). */
+  getBuffer(key: Arg): Promise<Buffer | null> {
+    return this._oneBuffer('GET', key) as Promise<Buffer | null>;
   }
   /** SET, with EX/PX/NX/XX options. Resolves 'OK', or null when NX/XX prevented it. */
   set(key: Arg, value: Arg, options: SetOptions = {}): Promise<'OK' | null> {
@@ -176,6 +190,10 @@ export class ShardedClient {
   hget(key: Arg, field: Arg): Promise<string | null> {
     return this._one('HGET', key, field) as Promise<string | null>;
   }
+  /** HGET, resolving the bytes as a Buffer (or null). */
+  hgetBuffer(key: Arg, field: Arg): Promise<Buffer | null> {
+    return this._oneBuffer('HGET', key, field) as Promise<Buffer | null>;
+  }
   /** HSET key field value, or HSET key with every field of an object. Resolves the number of new fields. */
   hset(key: Arg, fieldOrObject: Arg | Record<string, Arg>, value?: Arg): Promise<number> {
     if (fieldOrObject !== null && typeof fieldOrObject === 'object' && !(fieldOrObject instanceof Uint8Array)) {
@@ -188,6 +206,13 @@ export class ShardedClient {
     const flat = (await this._one('HGETALL', key)) as string[];
     const out: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+    return out;
+  }
+  /** HGETALL as an object of field (UTF-8) → value (Buffer). */
+  async hgetallBuffer(key: Arg): Promise<Record<string, Buffer>> {
+    const flat = (await this._oneBuffer('HGETALL', key)) as Buffer[];
+    const out: Record<string, Buffer> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i].toString()] = flat[i + 1];
     return out;
   }
   hdel(key: Arg, ...fields: Arg[]): Promise<number> {
@@ -218,6 +243,10 @@ export class ShardedClient {
   }
   lrange(key: Arg, start: number, stop: number): Promise<string[]> {
     return this._one('LRANGE', key, start, stop) as Promise<string[]>;
+  }
+  /** LRANGE, resolving the elements as Buffers. */
+  lrangeBuffer(key: Arg, start: number, stop: number): Promise<Buffer[]> {
+    return this._oneBuffer('LRANGE', key, start, stop) as Promise<Buffer[]>;
   }
   llen(key: Arg): Promise<number> {
     return this._one('LLEN', key) as Promise<number>;
@@ -267,17 +296,13 @@ export class ShardedClient {
   // Multi-key commands, split per server. Not atomic across servers.
 
   /** Values of the keys, in key order (null for missing ones), fetched from every server in parallel. */
-  async mget(keys: Arg[]): Promise<Array<string | null>> {
-    const groups = this._groupKeys(keys, 'mget');
-    const replies = await this._perServer(groups, (group) => ['MGET', ...group.keys]);
-    const out = new Array<string | null>(keys.length);
-    for (const [server, group] of groups) {
-      const values = replies.get(server) as Array<string | null>;
-      group.positions.forEach((at, i) => {
-        out[at] = values[i];
-      });
-    }
-    return out;
+  mget(keys: Arg[]): Promise<Array<string | null>> {
+    return this._mget(keys, 'mget', false) as Promise<Array<string | null>>;
+  }
+
+  /** Like `mget`, with the values as Buffers. */
+  mgetBuffer(keys: Arg[]): Promise<Array<Buffer | null>> {
+    return this._mget(keys, 'mgetBuffer', true) as Promise<Array<Buffer | null>>;
   }
 
   /** Sets every pair, each on its key's server, in parallel. */
@@ -439,8 +464,8 @@ export class ShardedClient {
   }
 
   /** @internal */
-  _send(server: number, args: Arg[]): Promise<ReplyValue> {
-    return this._servers[server].connection._call(this._timeoutMs, toWire(args, args[0] as string));
+  _send(server: number, args: Arg[], buffers = false): Promise<ReplyValue> {
+    return this._servers[server].connection._call(this._timeoutMs, toWire(args, args[0] as string), buffers);
   }
 
   /** @internal */
@@ -464,6 +489,27 @@ export class ShardedClient {
     }
   }
 
+  private _oneBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    try {
+      return this._send(this._ordinal(args[0]), [command, ...args], true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private async _mget(keys: Arg[], method: string, buffers: boolean): Promise<Array<ReplyValue>> {
+    const groups = this._groupKeys(keys, method);
+    const replies = await this._perServer(groups, (group) => ['MGET', ...group.keys], buffers);
+    const out = new Array<ReplyValue>(keys.length);
+    for (const [server, group] of groups) {
+      const values = replies.get(server) as ReplyValue[];
+      group.positions.forEach((at, i) => {
+        out[at] = values[i];
+      });
+    }
+    return out;
+  }
+
   private _groupKeys(keys: Arg[], method: string): Map<number, { keys: Arg[]; positions: number[] }> {
     if (!Array.isArray(keys)) throw new TypeError(`${method}: expected an array of keys, got ${describe(keys)}`);
     const groups = new Map<number, { keys: Arg[]; positions: number[] }>();
@@ -484,7 +530,11 @@ export class ShardedClient {
    * One command per server, all through one Executor under one deadline.
    * Rejects with the first failure (naming its server) if any server failed.
    */
-  private async _perServer<G>(groups: Map<number, G>, build: (group: G) => Arg[]): Promise<Map<number, ReplyValue>> {
+  private async _perServer<G>(
+    groups: Map<number, G>,
+    build: (group: G) => Arg[],
+    buffers = false,
+  ): Promise<Map<number, ReplyValue>> {
     const executor = this._libredis.createExecutor();
     const batches = new Map<number, Batch>();
     for (const [server, group] of groups) {
@@ -497,7 +547,7 @@ export class ShardedClient {
     for (const [server, batch] of batches) {
       const failure = batch.failure();
       if (failure !== null) throw failure;
-      const [value] = batch.values();
+      const [value] = batch.values({ buffers });
       if (value instanceof ReplyError) throw value;
       replies.set(server, value);
     }
@@ -559,8 +609,11 @@ export class ShardedPipeline {
     return this._queued.length;
   }
 
-  /** Sends everything queued; resolves one result per command, in queued order. */
-  async exec(): Promise<Array<ReplyValue | Error>> {
+  /**
+   * Sends everything queued; resolves one result per command, in queued
+   * order. With `{ buffers: true }`, bulk and status replies are Buffers.
+   */
+  async exec(options?: { buffers?: boolean }): Promise<Array<ReplyValue | Error>> {
     const queued = this._queued.splice(0);
     const { libredis, servers, timeoutMs } = this._client._internals;
     const batches = new Map<number, { batch: Batch; positions: number[] }>();
@@ -578,7 +631,7 @@ export class ShardedPipeline {
     if (batches.size > 0) await executor.execute(timeoutMs);
     const results = new Array<ReplyValue | Error>(queued.length);
     for (const { batch, positions } of batches.values()) {
-      const values = batch.values();
+      const values = batch.values({ buffers: options?.buffers === true });
       const failure = batch.failure();
       positions.forEach((at, i) => {
         const v = values[i];

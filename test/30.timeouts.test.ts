@@ -130,6 +130,28 @@ describe('a server that accepts and never answers', () => {
   });
 });
 
+describe('concurrent commands on a stalled connection', () => {
+  it('those sharing the deadline all time out; one with a later deadline is told the connection was reset', async () => {
+    const stalled = await fakeServer();
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(stalled.address);
+    const sameTick = Array.from({ length: 50 }, (_, i) => conn.get(`k${i}`, 250));
+    const later = conn.get('late', 5000);
+    const [settled, ms] = await timed(Promise.allSettled([...sameTick, later]));
+    expect(ms).toBeLessThan(2000); // the later one did not wait for its own 5 s
+    for (const r of settled.slice(0, 50)) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
+      expect((r as PromiseRejectedResult).reason.message).toBe(
+        `timeout after 250 ms waiting for ${stalled.address} (0 of 1 replies received)`,
+      );
+    }
+    const last = (settled[50] as PromiseRejectedResult).reason;
+    expect(last).toBeInstanceOf(ConnectionError);
+    expect(last.message).toContain('reset because an earlier batch on it timed out');
+  });
+});
+
 describe('a server that answers part of a batch, then stalls', () => {
   it('keeps the replies that arrived and adds ERROR replies for the rest, in order', async () => {
     const answered = new WeakSet<net.Socket>();

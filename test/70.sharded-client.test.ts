@@ -2,7 +2,7 @@
 // Ketama ring (so to the PHP extension), routing by key positions, split
 // multi-key commands, whole-ring commands, pipelines, and a dead server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionError, Libredis, ReplyError, ShardedClient } from '../src/index';
+import { ConnectionError, Libredis, ReplyError, ShardedClient, TimeoutError } from '../src/index';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
@@ -229,6 +229,87 @@ describe('a server that is down', () => {
     await expect(partial.mget(keys)).rejects.toThrow(ConnectionError);
     expect(await partial.mget(live)).toEqual(live.map(() => 'v'));
     partial.close();
+  });
+});
+
+describe('timeouts', () => {
+  it('each command settles within timeoutMs when its server stalls; the other server is unaffected', async () => {
+    const stalled = await fakeServer(() => {}); // accepts, reads, never answers
+    const sharded = new ShardedClient({ servers: [servers[0].address, stalled.address], timeoutMs: 300 });
+    const keys = Array.from({ length: 30 }, (_, i) => `stall:${i}`);
+    const slow = keys.filter((k) => sharded.serverFor(k) === stalled.address);
+    const fast = keys.filter((k) => sharded.serverFor(k) !== stalled.address);
+    expect(slow.length).toBeGreaterThan(0);
+    expect(fast.length).toBeGreaterThan(0);
+    const started = performance.now();
+    const results = await Promise.allSettled([
+      ...keys.map((k) => sharded.get(k)),
+      sharded.mget(keys),
+      sharded.pipeline().get(slow[0]).get(fast[0]).exec(),
+    ]);
+    const elapsed = performance.now() - started;
+    keys.forEach((k, i) => {
+      const r = results[i];
+      if (slow.includes(k)) {
+        expect(r.status).toBe('rejected');
+        const reason = (r as PromiseRejectedResult).reason;
+        expect(reason).toBeInstanceOf(TimeoutError);
+        expect(reason.address).toBe(stalled.address);
+      } else {
+        expect(r).toEqual({ status: 'fulfilled', value: null });
+      }
+    });
+    expect((results[keys.length] as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
+    const piped = (results[keys.length + 1] as PromiseFulfilledResult<unknown[]>).value;
+    expect(piped[0]).toBeInstanceOf(TimeoutError);
+    expect(piped[1]).toBeNull();
+    // Settled by the deadline, not by some later event (generous bound for a loaded CI machine).
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(3000);
+    sharded.close();
+  });
+});
+
+describe('Buffer variants', () => {
+  it('getBuffer, mgetBuffer, hgetBuffer, hgetallBuffer, lrangeBuffer, callBuffer and pipeline buffers keep bytes', async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0d, 0x0a, 0xc3]); // not valid UTF-8
+    const keys = Array.from({ length: 12 }, (_, i) => `buf:${i}`);
+    await client.mset(keys.map((k, i) => [k, Buffer.concat([bytes, Buffer.from([i])])] as [string, Buffer]));
+    const one = await client.getBuffer(keys[3]);
+    expect(Buffer.isBuffer(one)).toBe(true);
+    expect(one).toEqual(Buffer.concat([bytes, Buffer.from([3])]));
+    expect(await client.getBuffer('buf:missing')).toBeNull();
+    // The string variant cannot keep these bytes.
+    expect(Buffer.from((await client.get(keys[3])) as string)).not.toEqual(one);
+
+    const many = await client.mgetBuffer([...keys, 'buf:missing']);
+    expect(new Set(keys.map((k) => client.serverFor(k))).size).toBeGreaterThan(1);
+    expect(many.slice(0, keys.length)).toEqual(keys.map((_, i) => Buffer.concat([bytes, Buffer.from([i])])));
+    expect(many[keys.length]).toBeNull();
+
+    await client.hset('buf:h', { a: bytes, b: 'text' });
+    expect(await client.hgetBuffer('buf:h', 'a')).toEqual(bytes);
+    expect(await client.hgetallBuffer('buf:h')).toEqual({ a: bytes, b: Buffer.from('text') });
+    await client.rpush('buf:l', bytes, 'x');
+    expect(await client.lrangeBuffer('buf:l', 0, -1)).toEqual([bytes, Buffer.from('x')]);
+    expect(await client.callBuffer('GETRANGE', keys[0], 0, 1)).toEqual(bytes.subarray(0, 2));
+    expect(await client.callBuffer('SET', 'buf:s', bytes)).toEqual(Buffer.from('OK'));
+    expect(await client.callBuffer('STRLEN', 'buf:s')).toBe(bytes.length);
+    await expect(client.callBuffer('INCR', 'buf:s')).rejects.toThrow(ReplyError);
+
+    const piped = await client.pipeline().get(keys[0]).get(keys[1]).incr('buf:n').exec({ buffers: true });
+    expect(piped).toEqual([Buffer.concat([bytes, Buffer.from([0])]), Buffer.concat([bytes, Buffer.from([1])]), 1]);
+    await client.del(...keys, 'buf:h', 'buf:l', 'buf:s', 'buf:n');
+  });
+
+  it('Connection.getBuffer and callBuffer', async () => {
+    const connection = new Libredis().getConnection(servers[0].address);
+    const bytes = Buffer.from([0xff, 0x00, 0x81]);
+    expect(await connection.call('SET', 'cbuf', bytes)).toBe('OK');
+    expect(await connection.getBuffer('cbuf')).toEqual(bytes);
+    expect(await connection.callBuffer('MGET', 'cbuf', 'cbuf:none')).toEqual([bytes, null]);
+    await expect(connection.getBuffer('cbuf', -1)).rejects.toThrow(TypeError);
+    connection.close();
   });
 });
 
