@@ -87,24 +87,31 @@ void KetamaRing::createContinuum() {
     points_[i] = pts[i].value;
     ordinals_[i] = pts[i].ordinal;
   }
+
+  // About two buckets per point (at least 256, at most 2^20).
+  uint32_t bits = 8;
+  while (bits < 20 && (size_t{1} << bits) < 2 * points_.size()) ++bits;
+  bucketShift_ = 32 - bits;
+  const size_t count = size_t{1} << bits;
+  buckets_.assign(count + 1, static_cast<uint32_t>(points_.size()));
+  size_t p = 0;
+  for (size_t j = 0; j < count; ++j) {
+    const uint64_t start = static_cast<uint64_t>(j) << bucketShift_;
+    while (p < points_.size() && points_[p] < start) ++p;
+    buckets_[j] = static_cast<uint32_t>(p);
+  }
 }
 
 int KetamaRing::getServerOrdinal(const uint8_t* key, size_t len) const {
   if (points_.empty()) return -1;
-  uint8_t digest[16];
-  md5(key, len, digest);
-  const uint32_t hash = le32(digest);
+  const uint32_t hash = md5FirstWord(key, len);
   // First point >= hash (a lower bound); past the last point the ring wraps
-  // to the first. Branch-free halving: random hashes make every branch of
-  // std::lower_bound a coin flip, and mispredictions dominated its cost.
-  const uint32_t* base = points_.data();
-  size_t n = points_.size();
-  while (n > 1) {
-    const size_t half = n / 2;
-    base = base[half] < hash ? base + half : base;
-    n -= half;
-  }
-  size_t idx = static_cast<size_t>(base - points_.data()) + (*base < hash);
+  // to the first. Every point < hash in this bucket comes before the bucket
+  // end, and the next bucket starts at a point >= hash.
+  const uint32_t bucket = hash >> bucketShift_;
+  size_t idx = buckets_[bucket];
+  const size_t end = buckets_[bucket + 1];
+  while (idx < end && points_[idx] < hash) ++idx;
   if (idx == points_.size()) idx = 0;
   return static_cast<int>(ordinals_[idx]);
 }

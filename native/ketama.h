@@ -40,6 +40,11 @@ class KetamaRing {
   // Parallel arrays so the binary search only touches point values.
   std::vector<uint32_t> points_;    // sorted ascending
   std::vector<uint32_t> ordinals_;  // ordinals_[i] owns points_[i]
+  // buckets_[j] is the index of the first point whose top bucketBits_ bits
+  // are >= j, so a lookup scans only the (about one) point of its bucket
+  // instead of binary-searching the whole ring.
+  std::vector<uint32_t> buckets_;
+  uint32_t bucketShift_ = 32;
   bool built_ = false;
 };
 

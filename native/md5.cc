@@ -61,6 +61,9 @@ inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
 
 // One 64-byte block. Fully unrolled so the message index, constant and shift
 // of every step are compile-time constants.
+// With kWordZeroOnly, only st[0] is updated, so the compiler drops the last
+// three steps (they feed only b, c and d): what a Ketama key lookup needs.
+template <bool kWordZeroOnly = false>
 void transform(uint32_t st[4], const uint8_t* block) {
   uint32_t x[16];
   for (int i = 0; i < 16; ++i) x[i] = load32(block + 4 * i);
@@ -136,18 +139,24 @@ void transform(uint32_t st[4], const uint8_t* block) {
   MD5_STEP(I, b, c, d, a, x[9], 0xeb86d391u, 21);
 
   st[0] += a;
-  st[1] += b;
-  st[2] += c;
-  st[3] += d;
+  if constexpr (!kWordZeroOnly) {
+    st[1] += b;
+    st[2] += c;
+    st[3] += d;
+  }
 }
 
 #undef MD5_STEP
 #undef MD5_STEP_G
 
-}  // namespace
-
-void md5(const uint8_t* data, size_t len, uint8_t out[16]) {
-  uint32_t st[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+// Hashes data[0..len) and returns the state; with kWordZeroOnly only its
+// first word is valid.
+template <bool kWordZeroOnly>
+inline void md5State(const uint8_t* data, size_t len, uint32_t st[4]) {
+  st[0] = 0x67452301u;
+  st[1] = 0xefcdab89u;
+  st[2] = 0x98badcfeu;
+  st[3] = 0x10325476u;
 
   const size_t full = len & ~static_cast<size_t>(63);
   for (size_t off = 0; off < full; off += 64) transform(st, data + off);
@@ -165,10 +174,26 @@ void md5(const uint8_t* data, size_t len, uint8_t out[16]) {
   store32(buf + padded - 8, static_cast<uint32_t>(bits));
   store32(buf + padded - 4, static_cast<uint32_t>(bits >> 32));
 
-  transform(st, buf);
-  if (padded == 128) transform(st, buf + 64);
+  if (padded == 128) {
+    transform(st, buf);
+    transform<kWordZeroOnly>(st, buf + 64);
+  } else {
+    transform<kWordZeroOnly>(st, buf);
+  }
+}
 
+}  // namespace
+
+void md5(const uint8_t* data, size_t len, uint8_t out[16]) {
+  uint32_t st[4];
+  md5State<false>(data, len, st);
   for (int i = 0; i < 4; ++i) store32(out + 4 * i, st[i]);
+}
+
+uint32_t md5FirstWord(const uint8_t* data, size_t len) {
+  uint32_t st[4];
+  md5State<true>(data, len, st);
+  return st[0];
 }
 
 }  // namespace libredis

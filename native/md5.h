@@ -12,6 +12,10 @@ namespace libredis {
 // len is 0. Allocation-free and reentrant.
 void md5(const uint8_t* data, size_t len, uint8_t out[16]);
 
+// The first four digest bytes as a little-endian word (what Ketama hashes a
+// key to), computing only what they depend on.
+uint32_t md5FirstWord(const uint8_t* data, size_t len);
+
 }  // namespace libredis
 
 #endif  // LIBREDIS_MD5_H

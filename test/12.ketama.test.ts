@@ -276,6 +276,34 @@ describe('Ketama: keys', () => {
     agreeOn(ring, ref, prng(1), 20_000, 40);
   });
 
+  it('a key hashing exactly onto a point belongs to that point (lower bound, equality included)', () => {
+    // The key "host:port-k" hashes to the first point of its own group.
+    const ring = build(EIGHT);
+    const ref = new RefRing(EIGHT);
+    groupsPerServer(EIGHT).forEach((ks, i) => {
+      for (let k = 0; k < ks; k++) {
+        const key = `${EIGHT[i].host}:${EIGHT[i].port}-${k}`;
+        const got = ring.getServerOrdinal(key);
+        if (!ref.ordinals(key).includes(got)) expect([key, got]).toEqual([key, ref.ordinals(key)]);
+      }
+    });
+  });
+
+  it('agrees with the JS reference on small and very large rings (bucket index sizing)', () => {
+    const rand = prng(9);
+    for (const count of [1, 2, 3000]) {
+      const servers: RefServer[] = Array.from({ length: count }, (_, i) => ({
+        host: `h${i}`,
+        port: 7000 + (i % 1000),
+        weight: 100,
+      }));
+      const ring = build(servers);
+      const ref = new RefRing(servers);
+      expect(ring.pointCount).toBe(ref.pointCount);
+      agreeOn(ring, ref, rand, 4000, 24);
+    }
+  });
+
   it('agrees with the JS reference on a random ring (random hosts, ports, weights)', () => {
     const rand = prng(77);
     const servers: RefServer[] = [];
