@@ -26,7 +26,7 @@ import {
 import { pendingReplyCost, rssOverCommands } from './memory.mjs';
 import { fmtBytes, fmtInt, ratios, svgChart, table, targetLines, targets } from './report.mjs';
 import { redisVersion, startServer, stopAll } from './servers.mjs';
-import { CLIENTS, preload, ROWS } from './workloads.mjs';
+import { CLIENTS, preload, ROWS as ALL_ROWS } from './workloads.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -35,16 +35,21 @@ const RESULTS = join(HERE, 'results');
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(
-    'usage: node bench/run.mjs [--quick]\n  --quick  2 repeats of ~0.2 s per measurement, 1M commands for the RSS run (< 30 s)',
+    'usage: node bench/run.mjs [--quick] [--only=id,id] [--repeats=N]\n' +
+      '  --quick      2 repeats of ~0.2 s per measurement, 1M commands for the RSS run (< 30 s)\n' +
+      '  --only=ids   just these workloads (ids as in results/latest.json), no memory run, no files written\n' +
+      '  --repeats=N  repeats per measurement (default 3, quick 2)',
   );
   process.exit(0);
 }
-const unknown = argv.filter((a) => a !== '--quick');
+const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const unknown = argv.filter((a) => a !== '--quick' && !/^--(only|repeats)=/.test(a));
 if (unknown.length > 0) {
   console.error(`unknown argument(s): ${unknown.join(' ')} (try --help)`);
   process.exit(2);
 }
 const QUICK = argv.includes('--quick');
+const ONLY = option('only')?.split(',');
 const MODE = QUICK
   ? {
       name: 'quick',
@@ -64,6 +69,19 @@ const MODE = QUICK
       rssMaxSeconds: 60,
       pendingReplies: 1_000_000,
     };
+if (option('repeats') !== undefined) {
+  MODE.repeats = Number(option('repeats'));
+  if (!Number.isInteger(MODE.repeats) || MODE.repeats < 1 || MODE.repeats > 50) {
+    console.error('--repeats must be an integer 1-50');
+    process.exit(2);
+  }
+}
+const ROWS = ONLY === undefined ? ALL_ROWS : ALL_ROWS.filter((row) => ONLY.includes(row.id));
+if (ROWS.length === 0) {
+  console.error(`--only: no workload among ${ONLY.join(', ')}; ids: ${ALL_ROWS.map((r) => r.id).join(', ')}`);
+  process.exit(2);
+}
+
 // Hard cap on operations of one measurement, on top of the time box.
 const MAX_OPS_PER_SECOND = 50_000_000;
 
@@ -260,13 +278,15 @@ async function main() {
 
   // --- memory (ours only), first: before the other clients have grown the heap
   const memory = {};
-  try {
-    status(`memory: RSS over ${fmtInt(MODE.rssCommands)} GETs...`);
-    memory.rss = await rssOverCommands(ctx, { commands: MODE.rssCommands, maxSeconds: MODE.rssMaxSeconds, gc });
-    status(`memory: ${fmtInt(MODE.pendingReplies)} pending replies...`);
-    memory.pending = await pendingReplyCost(ctx, { count: MODE.pendingReplies, gc });
-  } catch (e) {
-    memory.error = e.message;
+  if (ONLY === undefined) {
+    try {
+      status(`memory: RSS over ${fmtInt(MODE.rssCommands)} GETs...`);
+      memory.rss = await rssOverCommands(ctx, { commands: MODE.rssCommands, maxSeconds: MODE.rssMaxSeconds, gc });
+      status(`memory: ${fmtInt(MODE.pendingReplies)} pending replies...`);
+      memory.pending = await pendingReplyCost(ctx, { count: MODE.pendingReplies, gc });
+    } catch (e) {
+      memory.error = e.message;
+    }
   }
   statusDone();
 
@@ -316,6 +336,13 @@ async function main() {
     );
   }
   if (memory.error) console.log(`  ! memory run failed: ${memory.error}`);
+
+  if (ONLY !== undefined) {
+    await Promise.all([...ioConns, ...nrConns].map((x) => x.close()));
+    libredis.close();
+    sharded.close();
+    return;
+  }
 
   // --- files
   const wallSeconds = (performance.now() - started) / 1000;

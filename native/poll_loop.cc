@@ -25,6 +25,10 @@ constexpr int kMaxEvents = 256;
 // is better served by a thread that stays awake briefly. LIBREDIS_SPIN_US
 // overrides it; 0 turns spinning off.
 constexpr int64_t kDefaultSpinMicros = 300;
+// Longer spins, only when they are likely to pay (see spinBudget): while
+// replies are owed, and when JS has lately come back with new work within
+// this long after its last results.
+constexpr auto kMaxSpin = std::chrono::microseconds(2000);
 
 int64_t spinMicros() {
   const char* env = getenv("LIBREDIS_SPIN_US");
@@ -193,10 +197,25 @@ int PollLoop::nextTimeoutMs() const {
   return ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms);
 }
 
+// How long to keep polling after the last activity before sleeping. A sleep
+// costs a wakeup (tens of microseconds on a VM) when the next event comes,
+// so the loop stays awake while that is likely soon: while replies are owed
+// (a big pipeline takes redis a millisecond or so), and for about twice the
+// recent gap between handing JS its results and JS submitting more work
+// (an application that reads 1000 replies and queues the next batch).
+Clock::duration PollLoop::spinBudget() const {
+  if (spin_ == Clock::duration::zero()) return spin_;
+  Clock::duration budget = spin_;
+  if (!timers_.empty()) budget = std::max<Clock::duration>(budget, kMaxSpin);
+  if (recentGap_ < kMaxSpin)
+    budget = std::max<Clock::duration>(budget, std::min<Clock::duration>(2 * recentGap_, kMaxSpin));
+  return budget;
+}
+
 int PollLoop::waitForEvents(epoll_event* events, Clock::time_point lastActivity) {
   int n = epoll_wait(epfd_, events, kMaxEvents, 0);
   if (n != 0) return n;
-  const auto until = lastActivity + spin_;
+  const auto until = lastActivity + spinBudget();
   while (Clock::now() < until && !hasWork_.load() && !stop_.load(std::memory_order_relaxed)) {
     // Let the JS thread or a local redis-server run here if they need the core.
     if (yield_) sched_yield();
@@ -244,6 +263,12 @@ void PollLoop::run() {
       controls.swap(controls_);
     }
     if (n > 0 || !controls.empty()) lastActivity = Clock::now();
+    if (!controls.empty() && timers_.empty() && lastPublish_ != Clock::time_point()) {
+      // New work after an idle spell: how long JS took to come back.
+      const auto gap = lastActivity - lastPublish_;
+      recentGap_ = (3 * recentGap_ + gap) / 4;
+      lastPublish_ = Clock::time_point();
+    }
     // In the order JS issued them: a close settles the executes before it
     // and not the ones after it.
     for (Control& c : controls) {
@@ -352,6 +377,7 @@ void PollLoop::publish() {
     done_.insert(done_.end(), completed_.begin(), completed_.end());
   }
   completed_.clear();
+  if (timers_.empty()) lastPublish_ = Clock::now();
   if (signal) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
 }
 

@@ -64,6 +64,7 @@ class PollLoop {
   void startExecution(Execution* exec);
   void expireTimers();
   int nextTimeoutMs() const;
+  Clock::duration spinBudget() const;
   int waitForEvents(epoll_event* events, Clock::time_point lastActivity);
   void publish();
   void drain(napi_env env);
@@ -98,6 +99,8 @@ class PollLoop {
 
   // Poll thread only.
   std::multimap<Clock::time_point, Execution*> timers_;
+  Clock::time_point lastPublish_{};                   // results handed to JS, nothing left in flight
+  Clock::duration recentGap_{std::chrono::hours(1)};  // average time JS then took to submit more
   std::vector<Execution*> completed_;
   std::vector<ConnState*> dirty_;
   std::unordered_map<ConnState*, std::shared_ptr<ConnState>> open_;
