@@ -26,7 +26,7 @@ import {
 import { pendingReplyCost, rssOverCommands } from './memory.mjs';
 import { fmtBytes, fmtInt, ratios, svgChart, table, targetLines, targets } from './report.mjs';
 import { redisVersion, startServer, stopAll } from './servers.mjs';
-import { CLIENTS, preload, ROWS as ALL_ROWS } from './workloads.mjs';
+import { ROWS as ALL_ROWS, CLIENTS, preload } from './workloads.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
