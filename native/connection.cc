@@ -366,22 +366,28 @@ void ConnState::abandon(Job* job, const std::string& reason) {
   }
   queue_.erase(it);
   if (index < writtenJobs_) writtenJobs_--;
+  const uint64_t flushSeq = job->exec->flushSeq;
+  const uint32_t timeoutMs = job->exec->timeoutMs;
   job->fail(EK_TIMEOUT, why);
   finish(job);
-  closeAfterTimeout();
+  closeAfterTimeout(flushSeq, timeoutMs);
 }
 
-void ConnState::closeAfterTimeout() {
+void ConnState::closeAfterTimeout(uint64_t flushSeq, uint32_t timeoutMs) {
   // The jobs behind the one that timed out waited on the same stall. Those
-  // whose own deadline falls within the timer resolution (1 ms) time out too,
-  // as their callers expect; the others lose their connection.
+  // with the same deadline time out too, as their callers expect: issued in
+  // the same JS tick with the same timeout, or due within the timer
+  // resolution (1 ms). The others lose their connection.
   auto by = Clock::now() + std::chrono::milliseconds(1);
+  auto sameDeadline = [&](const Execution& e) {
+    return e.deadline <= by || (e.flushSeq == flushSeq && e.timeoutMs == timeoutMs);
+  };
   std::deque<Job*> pending;
   pending.swap(queue_);
   std::vector<std::string> timeouts(pending.size());
   for (size_t i = 0; i < pending.size(); i++) {
     Job* j = pending[i];
-    if (j != handshake_.get() && j->exec->deadline <= by) timeouts[i] = describeTimeout(j);
+    if (j != handshake_.get() && sameDeadline(*j->exec)) timeouts[i] = describeTimeout(j);
   }
   writtenJobs_ = 0;
   replying_ = nullptr;

@@ -66,7 +66,7 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   void completeReady();
   void updateInterest();
   void closeSocket();
-  void closeAfterTimeout();
+  void closeAfterTimeout(uint64_t flushSeq, uint32_t timeoutMs);
   void finish(Job* job);
   std::string describeTimeout(const Job* job) const;
 

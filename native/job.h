@@ -81,6 +81,7 @@ struct Execution {
   size_t remaining = 0;
   bool ok = true;
   uint32_t timeoutMs = 0;
+  uint64_t flushSeq = 0;  // executions handed over by one flush (one JS tick) share it
   Clock::time_point deadline;
   std::multimap<Clock::time_point, Execution*>::iterator timer;
   bool timerArmed = false;

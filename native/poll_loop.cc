@@ -153,6 +153,8 @@ void PollLoop::flush() {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
+    flushSeq_++;
+    for (Execution* e : pending_) e->flushSeq = flushSeq_;
     for (Execution* e : pending_) controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
     pending_.clear();
   }

@@ -95,6 +95,7 @@ class PollLoop {
 
   // JS thread only.
   std::vector<Execution*> pending_;
+  uint64_t flushSeq_ = 0;
   size_t inflight_ = 0;
 
   // Poll thread only.
