@@ -258,3 +258,25 @@ describe('load', () => {
     expect(n).toBe(1_000_000);
   });
 });
+
+describe('an idle client', () => {
+  it('stops spinning: after traffic, with a BLPOP still waiting, the process sleeps', async () => {
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    const batch = libredis.createBatch();
+    for (let i = 0; i < 1000; i++) batch.get(`idle:${i}`);
+    expect(await conn.execute(batch)).toBe(true);
+    // A reply stays owed for 1.5 s: the poll thread may spin a little while
+    // replies are owed, but must then sleep until one comes.
+    const waiting = new Libredis().getConnection(redis.address).call('BLPOP', 'idle:never', '1.5');
+    await sleep(100);
+    const before = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(1000);
+    const used = process.cpuUsage(before);
+    const wallMs = performance.now() - t0;
+    const cpuMs = (used.user + used.system) / 1000;
+    expect(cpuMs).toBeLessThan(wallMs * 0.15); // a spinning thread would use about all of it
+    expect(await waiting).toBeNull();
+  });
+});
