@@ -193,21 +193,27 @@ const singleGetRow = {
 // ---------------------------------------------------------------------------
 // 3. 50 concurrent GETs on one connection
 
-function concurrentRow(n) {
-  const rounds = GET_KEYSPACE / n;
-  const make = (get) => () => {
-    let round = 0;
-    const pending = new Array(n);
-    return async () => {
-      const base = (round % rounds) * n;
-      const check = round % n;
-      round++;
-      for (let i = 0; i < n; i++) pending[i] = get(GET_KEYS[base + i]);
-      const res = await Promise.all(pending);
-      if (res[check] !== GET_VALUES[base + check]) fail(`reply ${check}`, res[check], GET_VALUES[base + check]);
-      return n;
-    };
+/**
+ * An op that issues `n` GETs at once (the next `n` of `keys`) and checks one
+ * reply against `want(index)`; the concurrent rows of every client use it.
+ */
+function concurrentGets(n, keys, want, get) {
+  const rounds = keys.length / n;
+  let round = 0;
+  const pending = new Array(n);
+  return async () => {
+    const base = (round % rounds) * n;
+    const check = round % n;
+    round++;
+    for (let i = 0; i < n; i++) pending[i] = get(keys[base + i]);
+    const res = await Promise.all(pending);
+    if (res[check] !== want(base + check)) fail(`reply ${check}`, res[check], want(base + check));
+    return n;
   };
+}
+
+function concurrentRow(n) {
+  const make = (get) => concurrentGets(n, GET_KEYS, (i) => GET_VALUES[i], get);
   return {
     id: 'get-concurrent',
     target: 3,
@@ -216,9 +222,9 @@ function concurrentRow(n) {
     chart: `${n} concurrent GETs`,
     unit: 'GET/s',
     clients: {
-      libredis: (ctx) => make((k) => ctx.conn.a.get(k))(),
-      ioredis: (ctx) => make((k) => ctx.io.a.get(k))(),
-      'node-redis': (ctx) => make((k) => ctx.nr.a.get(k))(),
+      libredis: (ctx) => make((k) => ctx.conn.a.get(k)),
+      ioredis: (ctx) => make((k) => ctx.io.a.get(k)),
+      'node-redis': (ctx) => make((k) => ctx.nr.a.get(k)),
     },
     rb: { server: 'a', test: 'get', pipeline: n, keyspace: GET_KEYSPACE, guess: 300_000 },
   };
@@ -307,21 +313,7 @@ const shardedMgetRow = {
 // values back in key order, which is what ShardedClient returns.
 
 function shardedGetRow(n) {
-  const rounds = USER_KEYS / n;
-  const make = (get) => {
-    let round = 0;
-    const pending = new Array(n);
-    return async () => {
-      const base = (round % rounds) * n;
-      const check = round % n;
-      round++;
-      for (let i = 0; i < n; i++) pending[i] = get(USER_KEY_LIST[base + i]);
-      const res = await Promise.all(pending);
-      const want = valueFor(USER_KEY_LIST[base + check]);
-      if (res[check] !== want) fail(`reply ${check}`, res[check], want);
-      return n;
-    };
-  };
+  const make = (get) => concurrentGets(n, USER_KEY_LIST, (i) => valueFor(USER_KEY_LIST[i]), get);
   return {
     id: 'sharded-get',
     target: 7,

@@ -377,45 +377,40 @@ void ConnState::closeAfterTimeout(uint64_t flushSeq, uint32_t timeoutMs) {
   // The jobs behind the one that timed out waited on the same stall. Those
   // with the same deadline time out too, as their callers expect: issued in
   // the same JS tick with the same timeout, or due within the timer
-  // resolution (1 ms). The others lose their connection.
+  // resolution (1 ms). The others lose their connection. The messages are
+  // worded before the socket closes, as they depend on its state.
   auto by = Clock::now() + std::chrono::milliseconds(1);
-  auto sameDeadline = [&](const Execution& e) {
-    return e.deadline <= by || (e.flushSeq == flushSeq && e.timeoutMs == timeoutMs);
-  };
-  std::deque<Job*> pending;
-  pending.swap(queue_);
-  std::vector<std::string> timeouts(pending.size());
-  for (size_t i = 0; i < pending.size(); i++) {
-    Job* j = pending[i];
-    if (j != handshake_.get() && sameDeadline(*j->exec)) timeouts[i] = describeTimeout(j);
-  }
-  writtenJobs_ = 0;
-  replying_ = nullptr;
-  closeSocket();
-  std::string reset =
-      "connection to " + addr_.label + " was reset because an earlier batch on it timed out with replies still owed";
-  for (size_t i = 0; i < pending.size(); i++) {
-    Job* j = pending[i];
-    if (j == handshake_.get()) continue;
-    if (timeouts[i].empty()) {
-      j->fail(EK_CONNECTION, reset);
-    } else {
-      j->fail(EK_TIMEOUT, timeouts[i]);
+  std::vector<std::string> timeouts(queue_.size());
+  for (size_t i = 0; i < queue_.size(); i++) {
+    const Job* j = queue_[i];
+    const Execution& e = *j->exec;
+    if (j != handshake_.get() && (e.deadline <= by || (e.flushSeq == flushSeq && e.timeoutMs == timeoutMs))) {
+      timeouts[i] = describeTimeout(j);
     }
-    finish(j);
   }
+  closeFailing(
+      EK_CONNECTION,
+      "connection to " + addr_.label + " was reset because an earlier batch on it timed out with replies still owed",
+      timeouts);
 }
 
-void ConnState::close(ErrorKind kind, const std::string& reason) {
+void ConnState::close(ErrorKind kind, const std::string& reason) { closeFailing(kind, reason, {}); }
+
+void ConnState::closeFailing(ErrorKind kind, const std::string& reason, const std::vector<std::string>& timeouts) {
   // Detach first: finishing a job may let JS-bound work complete, never re-enter here.
   std::deque<Job*> pending;
   pending.swap(queue_);
   writtenJobs_ = 0;
   replying_ = nullptr;
   closeSocket();
-  for (Job* j : pending) {
+  for (size_t i = 0; i < pending.size(); i++) {
+    Job* j = pending[i];
     if (j == handshake_.get()) continue;  // owned here; set up again on the next connect
-    j->fail(kind, reason);
+    if (i < timeouts.size() && !timeouts[i].empty()) {
+      j->fail(EK_TIMEOUT, timeouts[i]);
+    } else {
+      j->fail(kind, reason);
+    }
     finish(j);
   }
 }

@@ -67,6 +67,9 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   void updateInterest();
   void closeSocket();
   void closeAfterTimeout(uint64_t flushSeq, uint32_t timeoutMs);
+  // close(), failing job i with the timeout message timeouts[i] where one is
+  // given (index as in queue_), and the others with kind/reason.
+  void closeFailing(ErrorKind kind, const std::string& reason, const std::vector<std::string>& timeouts);
   void finish(Job* job);
   std::string describeTimeout(const Job* job) const;
 

@@ -49,13 +49,7 @@ export class Connection {
    * @example await connection.call('HINCRBY', 'user:1', 'visits', 1)
    */
   call(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    let wire: Array<string | Uint8Array>;
-    try {
-      wire = toWire([command, ...args], 'call');
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this._call(5000, wire);
+    return this._command('call', [command, ...args], false);
   }
 
   /**
@@ -65,13 +59,7 @@ export class Connection {
    * @example const bytes = await connection.callBuffer('GET', 'image:1')
    */
   callBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    let wire: Array<string | Uint8Array>;
-    try {
-      wire = toWire([command, ...args], 'callBuffer');
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this._call(5000, wire, true);
+    return this._command('callBuffer', [command, ...args], true);
   }
 
   /**
@@ -81,28 +69,12 @@ export class Connection {
    * with an error (for example WRONGTYPE).
    */
   get(key: Arg, timeoutMs = 5000): Promise<string | null> {
-    let timeout: number;
-    let k: string | Uint8Array;
-    try {
-      timeout = checkTimeout(timeoutMs, 'get');
-      k = typeof key === 'string' ? key : toWire([key], 'get')[0];
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this._call(timeout, ['GET', k]) as Promise<string | null>;
+    return this._get('get', key, timeoutMs, false) as Promise<string | null>;
   }
 
   /** Like `get`, resolving the value as a Buffer (or null). */
   getBuffer(key: Arg, timeoutMs = 5000): Promise<Buffer | null> {
-    let timeout: number;
-    let k: string | Uint8Array;
-    try {
-      timeout = checkTimeout(timeoutMs, 'getBuffer');
-      k = typeof key === 'string' ? key : toWire([key], 'getBuffer')[0];
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this._call(timeout, ['GET', k], true) as Promise<Buffer | null>;
+    return this._get('getBuffer', key, timeoutMs, true) as Promise<Buffer | null>;
   }
 
   /**
@@ -127,6 +99,30 @@ export class Connection {
    */
   close(): void {
     this._native.close();
+  }
+
+  // call/callBuffer: argument errors reject rather than throw.
+  private _command(method: string, args: Arg[], buffers: boolean): Promise<ReplyValue> {
+    let wire: Array<string | Uint8Array>;
+    try {
+      wire = toWire(args, method);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._call(5000, wire, buffers);
+  }
+
+  // get/getBuffer: a string key skips toWire, the hot path of single GETs.
+  private _get(method: string, key: Arg, timeoutMs: number, buffers: boolean): Promise<ReplyValue> {
+    let timeout: number;
+    let k: string | Uint8Array;
+    try {
+      timeout = checkTimeout(timeoutMs, method);
+      k = typeof key === 'string' ? key : toWire([key], method)[0];
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._call(timeout, ['GET', k], buffers);
   }
 
   /** @internal */

@@ -112,22 +112,12 @@ export class ShardedClient {
    * different servers (use the split commands, a pipeline, or `forServer`).
    */
   call(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    try {
-      const server = this._route(command, args);
-      return this._send(server, [command, ...args]);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this._routed(command, args, false);
   }
 
   /** Like `call`, with bulk and status replies as Buffers (also inside arrays). */
   callBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    try {
-      const server = this._route(command, args);
-      return this._send(server, [command, ...args], true);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this._routed(command, args, true);
   }
 
   // Strings.
@@ -481,20 +471,30 @@ export class ShardedClient {
     return this._ring.getServerOrdinal(hashedPart(key, this._hashTag));
   }
 
-  private _one(command: string, ...args: Arg[]): Promise<ReplyValue> {
+  // Routing errors reject rather than throw, as for every command method.
+  private _routed(command: string, args: Arg[], buffers: boolean): Promise<ReplyValue> {
     try {
-      return this._send(this._ordinal(args[0]), [command, ...args]);
+      return this._send(this._route(command, args), [command, ...args], buffers);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  private _oneBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
+  // Typed single-key methods: the key is the first argument.
+  private _keyed(command: string, args: Arg[], buffers: boolean): Promise<ReplyValue> {
     try {
-      return this._send(this._ordinal(args[0]), [command, ...args], true);
+      return this._send(this._ordinal(args[0]), [command, ...args], buffers);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  private _one(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    return this._keyed(command, args, false);
+  }
+
+  private _oneBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
+    return this._keyed(command, args, true);
   }
 
   private async _mget(keys: Arg[], method: string, buffers: boolean): Promise<Array<ReplyValue>> {
