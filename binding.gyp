@@ -8,6 +8,7 @@
         "native/connection.cc",
         "native/connection_wrap.cc",
         "native/ketama.cc",
+        "native/joined_args.cc",
         "native/js_args.cc",
         "native/ketama_wrap.cc",
         "native/md5.cc",

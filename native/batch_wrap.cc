@@ -1,8 +1,10 @@
 #include "batch_wrap.h"
 
 #include <cstring>
+#include <vector>
 
 #include "command_encoder.h"
+#include "joined_args.h"
 #include "js_args.h"
 #include "type_tags.h"
 
@@ -12,6 +14,8 @@ namespace {
 
 // Copies small results; hands large ones over without a copy.
 constexpr size_t kCopyLimit = 32 * 1024;
+// appendJoined keeps at most this much scratch space between calls.
+constexpr size_t kScratchKeep = 1024 * 1024;
 
 void freeString(napi_env env, void*, void* hint) {
   auto* s = static_cast<std::string*>(hint);
@@ -76,6 +80,22 @@ napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
   return result;
 }
 
+// The start of one queued command (see appendQueued's shape codes); returns
+// how many arguments follow, 0 for a bad code.
+uint32_t appendHead(std::string& out, int32_t code) {
+  if (code == -1) {
+    out.append("*2\r\n$3\r\nGET\r\n", 13);
+    return 1;
+  }
+  if (code == -2) {
+    out.append("*3\r\n$3\r\nSET\r\n", 13);
+    return 2;
+  }
+  uint32_t nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
+  appendArrayHeader(out, nargs);
+  return nargs;
+}
+
 // A batch's reply count is a uint32, as in the reply records.
 bool tooMany(napi_env env, uint32_t have, uint64_t adding) {
   if (have + adding <= 0xffffffffull) return false;
@@ -93,6 +113,7 @@ Napi::Function BatchWrap::Init(Napi::Env env) {
                          InstanceMethod<&BatchWrap::Set>("set"),
                          InstanceMethod<&BatchWrap::Write>("write"),
                          InstanceMethod<&BatchWrap::AppendQueued>("appendQueued"),
+                         InstanceMethod<&BatchWrap::AppendJoined>("appendJoined"),
                          InstanceMethod<&BatchWrap::TakeResult>("takeResult"),
                          InstanceMethod<&BatchWrap::Pending>("pending"),
                      });
@@ -156,37 +177,22 @@ Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
 // argument count of a generic command; args holds the arguments in order.
 Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
-  napi_typedarray_type type;
-  size_t shapeLen = 0;
-  void* shapeData = nullptr;
+  const int32_t* shape = nullptr;
   uint32_t commands = 0;
   bool isArray = false;
   if (info.Length() < 3 || napi_is_array(env, info[0], &isArray) != napi_ok || !isArray ||
-      napi_get_typedarray_info(env, info[1], &type, &shapeLen, &shapeData, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array || napi_get_value_uint32(env, info[2], &commands) != napi_ok || commands > shapeLen) {
+      !readShape(env, info[1], info[2], &shape, &commands)) {
     Napi::TypeError::New(env, "appendQueued(args, shape, commands)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
   if (tooMany(env, count_, commands)) return Napi::Value();
-  const int32_t* shape = static_cast<const int32_t*>(shapeData);
   napi_value args = info[0];
   uint32_t argsLen = 0;
   napi_get_array_length(env, args, &argsLen);
   size_t mark = out_.size();
   uint32_t next = 0;
   for (uint32_t c = 0; c < commands; c++) {
-    int32_t code = shape[c];
-    uint32_t nargs;
-    if (code == -1) {
-      out_.append("*2\r\n$3\r\nGET\r\n", 13);
-      nargs = 1;
-    } else if (code == -2) {
-      out_.append("*3\r\n$3\r\nSET\r\n", 13);
-      nargs = 2;
-    } else {
-      nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
-      appendArrayHeader(out_, nargs);
-    }
+    uint32_t nargs = appendHead(out_, shape[c]);
     bool ok = nargs > 0 && argsLen - next >= nargs;
     for (uint32_t k = 0; ok && k < nargs; k++) {
       napi_value v;
@@ -201,6 +207,81 @@ Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
   }
   count_ += commands;
   return Napi::Value();
+}
+
+// Reads appendQueued's and appendJoined's (shape, commands) arguments.
+bool BatchWrap::readShape(napi_env env, napi_value shapeValue, napi_value countValue, const int32_t** shape,
+                          uint32_t* commands) {
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, shapeValue, &type, &len, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || napi_get_value_uint32(env, countValue, commands) != napi_ok || *commands > len) {
+    return false;
+  }
+  *shape = static_cast<const int32_t*>(data);
+  return true;
+}
+
+// appendJoined(joined: string, lengths: Int32Array, shape: Int32Array,
+// commands: number): boolean. The same commands as appendQueued, with the
+// arguments joined into one string and `lengths` their UTF-16 lengths, so
+// the strings cross in one call. False (nothing appended) when the joined
+// text cannot be split exactly; the caller then uses appendQueued.
+Napi::Value BatchWrap::AppendJoined(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  const int32_t* shape = nullptr;
+  uint32_t commands = 0;
+  napi_typedarray_type type;
+  size_t argCount = 0;
+  void* lensData = nullptr;
+  napi_valuetype t = napi_undefined;
+  if (info.Length() < 4 || napi_typeof(env, info[0], &t) != napi_ok || t != napi_string ||
+      napi_get_typedarray_info(env, info[1], &type, &argCount, &lensData, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || !readShape(env, info[2], info[3], &shape, &commands)) {
+    Napi::TypeError::New(env, "appendJoined(joined, lengths, shape, commands)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  if (tooMany(env, count_, commands)) return Napi::Value();
+  const int32_t* units = static_cast<const int32_t*>(lensData);
+  size_t totalUnits = 0;
+  for (size_t i = 0; i < argCount; i++) totalUnits += units[i] < 0 ? 0 : static_cast<size_t>(units[i]);
+
+  // One UTF-16 unit takes at most 3 UTF-8 bytes. The scratch space is kept
+  // per thread between calls, unless a large call grew it.
+  thread_local std::string scratch;
+  thread_local std::vector<uint32_t> byteLens;
+  scratch.resize(totalUnits * 3 + 1);
+  byteLens.resize(argCount);
+  size_t n = 0;
+  bool ok = napi_get_value_string_utf8(env, info[0], &scratch[0], scratch.size(), &n) == napi_ok &&
+            splitJoinedUtf8(scratch.data(), n, units, argCount, byteLens.data());
+
+  // Thread-locals in an addon go through a TLS lookup on every use: read
+  // them once.
+  const char* src = scratch.data();
+  const uint32_t* argBytes = byteLens.data();
+  size_t mark = out_.size();
+  // Room for every header: "$<len>\r\n" and "\r\n" per argument, up to 16 per command head.
+  out_.reserve(mark + n + argCount * 16 + commands * 16);
+  size_t next = 0;
+  const char* at = src;  // argument `next`
+  for (uint32_t c = 0; ok && c < commands; c++) {
+    size_t nargs = appendHead(out_, shape[c]);
+    ok = nargs > 0 && argCount - next >= nargs;
+    for (size_t k = 0; ok && k < nargs; k++, next++) {
+      appendBulk(out_, at, argBytes[next]);
+      at += argBytes[next];
+    }
+  }
+  ok = ok && next == argCount;  // every argument used, none left over
+  if (scratch.size() > kScratchKeep) std::string().swap(scratch);
+  if (!ok) {
+    out_.resize(mark);
+    return Napi::Boolean::New(env, false);
+  }
+  count_ += commands;
+  return Napi::Boolean::New(env, ok);
 }
 
 Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {

@@ -6,6 +6,9 @@ import { type NativeBatch, native } from './native';
 import { PackedReplies, type Reply, type ReplyValue } from './reply';
 
 const EMPTY = new PackedReplies(new Int32Array(0), Buffer.alloc(0));
+// Above this many UTF-16 units, queued arguments cross one by one: joining
+// would copy large values twice more for a saving that no longer counts.
+const JOIN_LIMIT = 1 << 20;
 
 /**
  * A list of commands sent to one server in one go (pipelined), and after
@@ -178,13 +181,22 @@ export class Batch {
     this._qShape[this._qCount++] = shape;
   }
 
-  /** @internal Hands queued commands to the native encoder. */
+  /**
+   * @internal Hands queued commands to the native encoder: joined into one
+   * string, which crosses in one read instead of one per argument, unless
+   * that is not exact (see appendJoined) or the text is very large.
+   */
   _flushQueued(): void {
     if (this._qCount === 0) return;
     const args = this._qArgs;
     const count = this._qCount;
     this._qArgs = [];
     this._qCount = 0;
+    const n = args.length;
+    const lengths = new Int32Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) total += lengths[i] = args[i].length;
+    if (total <= JOIN_LIMIT && this._native.appendJoined(args.join(''), lengths, this._qShape, count)) return;
     this._native.appendQueued(args, this._qShape, count);
   }
 

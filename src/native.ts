@@ -10,6 +10,7 @@ export interface NativeBatch {
   write(data: string | Uint8Array, numCommands: number): void;
   /** Encodes commands queued in JS: shape[i] is -1 GET, -2 SET, else the argument count. */
   appendQueued(args: string[], shape: Int32Array, commands: number): void;
+  appendJoined(joined: string, lengths: Int32Array, shape: Int32Array, commands: number): boolean;
   /** [records, payload, error, errorKind] of the last execution, once. */
   takeResult(): [Int32Array, Buffer, string | null, number] | undefined;
   /** The encoded commands not yet executed, and how many replies they owe. */

@@ -1,8 +1,9 @@
 // The RESP command encoder, seen through `batch._pending()` (the encoded
 // bytes and command count, without executing). Every expectation comes from
 // the reference encoder below, written from the RESP spec, or is spelled out.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Batch } from '../src/index';
+import { prng } from './helpers/util';
 
 type RefArg = string | Uint8Array | number | bigint;
 
@@ -346,5 +347,88 @@ describe('command encoder: queued string commands', () => {
     }
     expect(b._pending()[0].toString('latin1')).toBe(expected);
     expect(b._pending()[1]).toBe(5000);
+  });
+});
+
+// String-only commands cross to the native encoder joined into one string,
+// split again by each argument's UTF-16 length. These pin that the split
+// gives exactly the bytes encoding each argument alone would give.
+describe('command encoder: joined string arguments', () => {
+  it('plain string commands take the joined path, and the bytes match the reference', () => {
+    const b = new Batch();
+    const joined = vi.spyOn(b._native, 'appendJoined');
+    const oneByOne = vi.spyOn(b._native, 'appendQueued');
+    b.get('a').set('ключ', 'é€😀').cmd('HSET', 'h', '', 'x'.repeat(300));
+    expectBytes(
+      b._pending()[0],
+      Buffer.concat([ref('GET', 'a'), ref('SET', 'ключ', 'é€😀'), ref('HSET', 'h', '', 'x'.repeat(300))]),
+    );
+    expect(joined).toHaveReturnedWith(true);
+    expect(oneByOne).not.toHaveBeenCalled();
+  });
+
+  it('a surrogate pair split across two arguments becomes two U+FFFD, as each alone would', () => {
+    // Joined, 'a\ud83d' + '\ude00b' is a valid pair (one 4-byte character);
+    // encoded one by one, each half is a lone surrogate.
+    const b = new Batch();
+    const oneByOne = vi.spyOn(b._native, 'appendQueued');
+    b.cmd('SET', 'a\ud83d', '\ude00b').get('\ud83d').get('\ude00');
+    expectBytes(
+      b._pending()[0],
+      Buffer.concat([ref('SET', 'a\ufffd', '\ufffdb'), ref('GET', '\ufffd'), ref('GET', '\ufffd')]),
+    );
+    expect(oneByOne).toHaveBeenCalledTimes(1); // the joined text could not be split exactly
+  });
+
+  it('random strings of every UTF-8 length and lone surrogates, many commands at once', () => {
+    const pool = ['a', 'Z', '0', ' ', '\r', '\n', '\0', 'é', 'ß', '€', 'ключ', '😀', '𝄞', '\ud800', '\udfff', '\uffff'];
+    const rnd = prng(11);
+    for (let round = 0; round < 40; round++) {
+      const b = new Batch();
+      const expected: Buffer[] = [];
+      const commands = 1 + Math.floor(rnd() * 60);
+      for (let c = 0; c < commands; c++) {
+        const nargs = 1 + Math.floor(rnd() * 4);
+        const args: string[] = [];
+        for (let k = 0; k < nargs; k++) {
+          let s = '';
+          const len = Math.floor(rnd() * 8);
+          for (let i = 0; i < len; i++) s += pool[Math.floor(rnd() * pool.length)];
+          args.push(s);
+        }
+        if (nargs === 1) b.get(args[0]);
+        else if (nargs === 2) b.set(args[0], args[1]);
+        else b.cmd(...args);
+        expected.push(nargs === 1 ? ref('GET', args[0]) : nargs === 2 ? ref('SET', args[0], args[1]) : ref(...args));
+      }
+      const [bytes, count] = b._pending();
+      expectBytes(bytes, Buffer.concat(expected), `round ${round}`);
+      expect(count).toBe(commands);
+    }
+  });
+
+  it('arguments over the join limit (1M UTF-16 units in all) cross one by one, with the same bytes', () => {
+    const big = 'v'.repeat(700_000);
+    const b = new Batch();
+    const oneByOne = vi.spyOn(b._native, 'appendQueued');
+    b.set('k1', big).set('k2', `${big}é`);
+    expectBytes(b._pending()[0], Buffer.concat([ref('SET', 'k1', big), ref('SET', 'k2', `${big}é`)]));
+    expect(oneByOne).toHaveBeenCalledTimes(1);
+  });
+
+  it('the native call refuses lengths or shapes that do not fit the text, appending nothing', () => {
+    const b = new Batch();
+    const n = b._native;
+    const get = Int32Array.of(-1);
+    expect(n.appendJoined('abc', Int32Array.of(5), get, 1)).toBe(false); // lengths past the text
+    expect(n.appendJoined('abc', Int32Array.of(2), get, 1)).toBe(false); // text left over
+    expect(n.appendJoined('ab', Int32Array.of(1, 1), get, 1)).toBe(false); // an argument left over
+    expect(n.appendJoined('ab', Int32Array.of(2), Int32Array.of(-2), 1)).toBe(false); // SET needs two
+    expect(n.appendJoined('ab', Int32Array.of(2), Int32Array.of(0), 1)).toBe(false); // no arguments
+    expect(n.appendJoined('ab', Int32Array.of(-1, 3), get, 1)).toBe(false); // a negative length
+    expect(b._pending()).toEqual([Buffer.alloc(0), 0]);
+    expect(() => n.appendJoined(42 as unknown as string, get, get, 1)).toThrow(TypeError);
+    expect(n.appendJoined('ab', Int32Array.of(2), get, 1)).toBe(true);
+    expectBytes(b._pending()[0], ref('GET', 'ab'));
   });
 });
