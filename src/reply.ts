@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { ReplyError } from './errors';
 
 /** Reply types, numbered as in the libredis PHP extension. */
@@ -46,8 +47,28 @@ const utf8Slice: Slicer =
     return this.toString('utf8', start, end);
   };
 
+const latin1Slice: Slicer =
+  (Buffer.prototype as unknown as { latin1Slice?: Slicer }).latin1Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('latin1', start, end);
+  };
+
+// Short values of an ASCII payload are cut from a decoded chunk of up to
+// SHARED_CHUNK bytes with `substring`, which is pure JIT code, instead of
+// each crossing into Node's decoder (~100 ns a call). A value kept alive
+// may keep its chunk alive (V8 slices share text), hence the small chunk;
+// values over SHARED_MAX bytes are decoded on their own.
+const SHARED_CHUNK = 4096;
+const SHARED_MAX = 512;
+
 /** @internal Reads the packed records the native core produces. */
 export class PackedReplies {
+  // -1: not yet known; 0/1: whether every payload byte is ASCII.
+  private _ascii = -1;
+  private _chunk = '';
+  private _chunkStart = 0;
+  private _chunkEnd = 0;
+
   constructor(
     readonly records: Int32Array,
     readonly payload: Buffer,
@@ -106,11 +127,24 @@ export class PackedReplies {
 
   private text(at: number, length: number): string {
     const off = this.records[at + 3] >>> 0;
-    return utf8Slice.call(this.payload, off, off + length);
+    return this.decodeText(off, off + length);
   }
 
   private bytes(at: number, length: number, asBuffer: boolean): string | Buffer {
     const off = this.records[at + 3] >>> 0;
-    return asBuffer ? this.payload.subarray(off, off + length) : utf8Slice.call(this.payload, off, off + length);
+    return asBuffer ? this.payload.subarray(off, off + length) : this.decodeText(off, off + length);
+  }
+
+  private decodeText(start: number, end: number): string {
+    if (end - start > SHARED_MAX) return utf8Slice.call(this.payload, start, end);
+    if (this._ascii < 0) this._ascii = isAscii(this.payload) ? 1 : 0;
+    if (this._ascii === 0) return utf8Slice.call(this.payload, start, end);
+    if (start < this._chunkStart || end > this._chunkEnd) {
+      // Replies are read mostly in order: the next chunk starts here.
+      this._chunkStart = start;
+      this._chunkEnd = Math.min(this.payload.length, start + SHARED_CHUNK);
+      this._chunk = latin1Slice.call(this.payload, start, this._chunkEnd);
+    }
+    return this._chunk.substring(start - this._chunkStart, end - this._chunkStart);
   }
 }

@@ -594,3 +594,73 @@ describe('RESP parser: random reply trees (property test)', () => {
     }
   });
 });
+
+// Short values of an all-ASCII payload are cut from shared decoded chunks;
+// other values are decoded one by one. Either way each string must be what
+// decoding its own bytes as UTF-8 gives, in any reading order.
+describe('reading replies as strings', () => {
+  function stringModel(n: Node): unknown {
+    switch (n.t) {
+      case 'ok':
+        return n.s.toString('utf8');
+      case 'bulk':
+        return n.b.toString('utf8');
+      case 'arr':
+        return n.items.map(stringModel);
+      default:
+        return modelValue(n);
+    }
+  }
+
+  function textOf(rand: () => number, len: number, ascii: boolean): Buffer {
+    const b = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) b[i] = ascii ? 0x20 + Math.floor(rand() * 95) : Math.floor(rand() * 256);
+    return b;
+  }
+
+  function replies(rand: () => number, count: number, nonAsciiAt: number): Node[] {
+    const nodes: Node[] = [];
+    for (let i = 0; i < count; i++) {
+      const x = rand();
+      // Lengths around the shared-value cap (512) and the chunk size (4096).
+      const len = x < 0.1 ? 400 + Math.floor(rand() * 5000) : Math.floor(rand() * 120);
+      if (i === nonAsciiAt) nodes.push(bulk(textOf(rand, 1 + len, false)));
+      else if (x < 0.6) nodes.push(bulk(textOf(rand, len, true)));
+      else if (x < 0.7) nodes.push(ok(textOf(rand, 1 + Math.floor(rand() * 10), true)));
+      else if (x < 0.8) nodes.push(err(`ERR ${textOf(rand, Math.floor(rand() * 30), true)}`));
+      else if (x < 0.9) nodes.push(int(Math.floor(rand() * 1e9)));
+      else nodes.push(arr(bulk(textOf(rand, len, true)), nil, bulk('')));
+    }
+    return nodes;
+  }
+
+  for (const [name, nonAscii] of [
+    ['an all-ASCII payload (shared chunks)', false],
+    ['a payload with one non-ASCII value (each decoded alone)', true],
+  ] as const) {
+    it(`${name}: values(), node() in order and node() in random order`, () => {
+      const rand = prng(nonAscii ? 77 : 76);
+      for (let round = 0; round < 20; round++) {
+        const nodes = replies(rand, 300, nonAscii ? Math.floor(rand() * 300) : -1);
+        const r = parse([Buffer.concat(nodes.map(serialize))], nodes.length);
+        expect(r.error).toBeNull();
+        const want = nodes.map(stringModel);
+        expect(normalizeValue(new PackedReplies(r.records, r.payload).values(false, undefined))).toEqual(want);
+
+        const flat = flatten(nodes);
+        const text = (f: Flat) => (f.bytes === null ? null : Buffer.from(f.bytes, 'hex').toString('utf8'));
+        const inOrder = new PackedReplies(r.records, r.payload);
+        for (let i = 0; i < flat.length; i++) {
+          const got = inOrder.node<string>(i, false).value;
+          expect(got, `node ${i}`).toBe(flat[i].type === T.INTEGER ? Number(text(flat[i])) : text(flat[i]));
+        }
+        const shuffled = new PackedReplies(r.records, r.payload);
+        for (let k = 0; k < flat.length; k++) {
+          const i = Math.floor(rand() * flat.length);
+          const want = flat[i].type === T.INTEGER ? Number(text(flat[i])) : text(flat[i]);
+          expect(shuffled.node<string>(i, false).value, `node ${i}`).toBe(want);
+        }
+      }
+    });
+  }
+});
