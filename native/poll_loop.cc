@@ -1,5 +1,6 @@
 #include "poll_loop.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -237,6 +238,8 @@ int PollLoop::waitForEvents(epoll_event* events, Clock::time_point lastActivity)
 }
 
 void PollLoop::run() {
+  // Named so top, perf and debuggers tell it from the JS thread.
+  pthread_setname_np(pthread_self(), "libredis-poll");
   epoll_event events[kMaxEvents];
   std::vector<Control> controls;
   spin_ = std::chrono::microseconds(spinMicros());

@@ -180,3 +180,19 @@ describe('worker threads', () => {
     expect(lastJson(run)).toEqual({ exits: new Array(10).fill(1), mainOk: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
   });
 });
+
+describe('the poll thread', () => {
+  it.runIf(process.platform === 'linux')('is named libredis-poll, so top and perf tell it apart', async () => {
+    const threadNames = () =>
+      fs.readdirSync('/proc/self/task').map((t) => fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim());
+    const { Libredis } = await import('../src/index');
+    const lib = new Libredis();
+    try {
+      const conn = lib.getConnection(redis.address);
+      expect(await conn.call('PING')).toBe('PONG');
+      expect(threadNames()).toContain('libredis-poll');
+    } finally {
+      lib.close();
+    }
+  });
+});
