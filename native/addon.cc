@@ -17,6 +17,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&Addon::Submit>("submit"),
                            InstanceMethod<&Addon::Call>("call"),
                            InstanceMethod<&Addon::CallBuffer>("callBuffer"),
+                           InstanceMethod<&Addon::Get>("get"),
+                           InstanceMethod<&Addon::GetBuffer>("getBuffer"),
                            InstanceMethod<&Addon::Flush>("flush"),
                            InstanceMethod<&Addon::Stats>("stats"),
                            InstanceValue("parseChunks", Napi::Function::New(env, ParseChunks, "parseChunks")),
@@ -69,9 +71,17 @@ Napi::Value Addon::launch(Napi::Env env, PollLoop& loop, std::unique_ptr<Executi
   return Napi::Value(env, promise);
 }
 
-// submit(timeoutMs, conn1, batch1, conn2, batch2, ...) -> Promise<boolean>.
-// Arguments are checked in JS; here they are checked again only as far as
-// memory safety needs (tags, not duck typing).
+// The connection a JS-side id names (see ConnectionRegistry), or null.
+const std::shared_ptr<ConnState>* Addon::connectionFor(napi_env env, napi_value id) const {
+  double value;
+  if (napi_get_value_double(env, id, &value) != napi_ok) return nullptr;
+  return registry_->find(value);
+}
+
+// submit(timeoutMs, conn1, batch1, conn2, batch2, ...) -> Promise<boolean>,
+// each connN a NativeConnection's id. Arguments are checked in JS; here they
+// are checked again only as far as memory safety needs (known ids, type
+// tags; not duck typing).
 Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t argc = info.Length();
@@ -81,8 +91,10 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   std::vector<BatchWrap*> batches;
+  std::vector<const std::shared_ptr<ConnState>*> conns;
   for (size_t i = 1; i < argc; i += 2) {
-    if (!hasTag(env, info[i], kConnectionTag)) {
+    conns.push_back(connectionFor(env, info[i]));
+    if (conns.back() == nullptr) {
       Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
       return Napi::Value();
     }
@@ -107,7 +119,7 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
   for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
     auto job = std::make_unique<Job>();
     job->exec = exec.get();
-    job->conn = ConnectionWrap::Unwrap(info[i].As<Napi::Object>())->state();
+    job->conn = *conns[k];
     BatchWrap* b = batches[k];
     b->setBusy(true);
     job->out = b->takeCommands();
@@ -121,17 +133,24 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
 
 // call(timeoutMs, connection, ...commandArgs) -> Promise<value>: one command,
 // without a Batch; the promise settles with the decoded reply (see
-// PollLoop::settleValue). Arguments are strings or Uint8Arrays (JS converts
-// numbers). callBuffer is the same with bulk and status replies as Buffers.
+// PollLoop::settleValue). `connection` is a NativeConnection's id; arguments
+// are strings or Uint8Arrays (JS converts numbers). callBuffer is the same
+// with bulk and status replies as Buffers.
 Napi::Value Addon::Call(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kStrings); }
 
 Napi::Value Addon::CallBuffer(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kBuffers); }
+
+// get(timeoutMs, connection, key): call(timeoutMs, connection, 'GET', key)
+// with the command's head pre-encoded, for the most common single command.
+Napi::Value Addon::Get(const Napi::CallbackInfo& info) { return GetWith(info, ValueMode::kStrings); }
+
+Napi::Value Addon::GetBuffer(const Napi::CallbackInfo& info) { return GetWith(info, ValueMode::kBuffers); }
 
 Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode) {
   Napi::Env env = info.Env();
   size_t argc = info.Length();
   uint32_t timeoutMs = 0;
-  if (argc < 3 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok || !hasTag(env, info[1], kConnectionTag)) {
+  if (argc < 3 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok) {
     Napi::TypeError::New(env, "call(timeoutMs, connection, command, ...args)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
@@ -144,11 +163,38 @@ Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode) {
       return Napi::Value();
     }
   }
+  return launchCall(env, info[1], std::move(job), timeoutMs, mode);
+}
+
+Napi::Value Addon::GetWith(const Napi::CallbackInfo& info, ValueMode mode) {
+  Napi::Env env = info.Env();
+  uint32_t timeoutMs = 0;
+  if (info.Length() < 3 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok) {
+    Napi::TypeError::New(env, "get(timeoutMs, connection, key)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  auto job = std::make_unique<Job>();
+  job->out.append("*2\r\n$3\r\nGET\r\n", 13);
+  if (!appendArg(env, info[2], job->out)) {
+    Napi::TypeError::New(env, "get() key must be a string or a Buffer").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  return launchCall(env, info[1], std::move(job), timeoutMs, mode);
+}
+
+// Sends one encoded command on the connection `id` names; settles with its value.
+Napi::Value Addon::launchCall(Napi::Env env, napi_value id, std::unique_ptr<Job> job, uint32_t timeoutMs,
+                              ValueMode mode) {
+  const std::shared_ptr<ConnState>* conn = connectionFor(env, id);
+  if (conn == nullptr) {
+    Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  job->conn = *conn;
   std::shared_ptr<PollLoop> loop = runningLoop(env);
   if (!loop) return Napi::Value();
   auto exec = newExecution(timeoutMs);
   job->exec = exec.get();
-  job->conn = ConnectionWrap::Unwrap(info[1].As<Napi::Object>())->state();
   job->expected = 1;
   job->valueMode = mode;
   exec->jobs.push_back(std::move(job));

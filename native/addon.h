@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "connection_registry.h"
 #include "job.h"
 #include "poll_loop.h"
 
@@ -19,12 +20,20 @@ class Addon : public Napi::Addon<Addon> {
   // The environment's poll loop, created on first use; its thread starts on
   // the first execute.
   std::shared_ptr<PollLoop> loop(Napi::Env env);
+  // Shared with every ConnectionWrap, which may outlive this at teardown.
+  const std::shared_ptr<ConnectionRegistry>& registry() const { return registry_; }
 
  private:
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Call(const Napi::CallbackInfo& info);
   Napi::Value CallBuffer(const Napi::CallbackInfo& info);
+  Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value GetBuffer(const Napi::CallbackInfo& info);
   Napi::Value CallWith(const Napi::CallbackInfo& info, ValueMode mode);
+  Napi::Value GetWith(const Napi::CallbackInfo& info, ValueMode mode);
+  Napi::Value launchCall(Napi::Env env, napi_value connection, std::unique_ptr<Job> job, uint32_t timeoutMs,
+                         ValueMode mode);
+  const std::shared_ptr<ConnState>* connectionFor(napi_env env, napi_value id) const;
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);
@@ -33,6 +42,7 @@ class Addon : public Napi::Addon<Addon> {
   static Napi::Value launch(Napi::Env env, PollLoop& loop, std::unique_ptr<Execution> exec);
 
   std::shared_ptr<PollLoop> loop_;
+  std::shared_ptr<ConnectionRegistry> registry_ = std::make_shared<ConnectionRegistry>();
 };
 
 }  // namespace libredis

@@ -3,7 +3,6 @@
 #include "addon.h"
 #include "command_encoder.h"
 #include "js_args.h"
-#include "type_tags.h"
 
 namespace libredis {
 
@@ -51,11 +50,17 @@ ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     }
     state_->setHandshake(std::move(out), commands.Length());
   }
-  loop_ = env.GetInstanceData<Addon>()->loop(env);
-  napi_type_tag_object(env, info.This(), &kConnectionTag);
+  Addon* addon = env.GetInstanceData<Addon>();
+  loop_ = addon->loop(env);
+  registry_ = addon->registry();
+  id_ = registry_->add(state_);
+  // What JS passes to call/get/submit to name this connection.
+  info.This().As<Napi::Object>().DefineProperty(
+      Napi::PropertyDescriptor::Value("id", Napi::Number::New(env, id_), napi_enumerable));
 }
 
 ConnectionWrap::~ConnectionWrap() {
+  if (registry_) registry_->remove(id_);
   if (loop_ && state_) loop_->closeConnection(std::move(state_), false, std::string());
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "connection.h"
+#include "connection_registry.h"
 #include "poll_loop.h"
 
 namespace libredis {
@@ -24,6 +25,8 @@ class ConnectionWrap : public Napi::ObjectWrap<ConnectionWrap> {
 
   std::shared_ptr<PollLoop> loop_;
   std::shared_ptr<ConnState> state_;
+  std::shared_ptr<ConnectionRegistry> registry_;
+  double id_ = 0;
 };
 
 }  // namespace libredis

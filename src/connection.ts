@@ -16,6 +16,8 @@ export class Connection {
   readonly address: string;
   /** @internal */
   readonly _native: NativeConnection;
+  /** @internal The number native calls take to name `_native`. */
+  readonly _id: number;
   /** @internal */
   readonly _owner: ErrorSink;
 
@@ -23,6 +25,7 @@ export class Connection {
   constructor(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number, handshake: string[][] = []) {
     this.address = addr.label;
     this._native = new native.NativeConnection(addr.isUnix, addr.host, addr.port, addr.label, maxBulkBytes, handshake);
+    this._id = this._native.id;
     this._owner = owner;
   }
 
@@ -122,14 +125,18 @@ export class Connection {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this._call(timeout, ['GET', k], buffers);
+    const done = buffers ? native.getBuffer(timeout, this._id, k) : native.get(timeout, this._id, k);
+    return this._settled(done);
   }
 
   /** @internal */
   _call(timeoutMs: number, args: Array<string | Uint8Array>, buffers = false): Promise<ReplyValue> {
-    const done = buffers
-      ? native.callBuffer(timeoutMs, this._native, ...args)
-      : native.call(timeoutMs, this._native, ...args);
+    const done = buffers ? native.callBuffer(timeoutMs, this._id, ...args) : native.call(timeoutMs, this._id, ...args);
+    return this._settled(done);
+  }
+
+  // Flushes at the end of the tick; native rejections become typed errors.
+  private _settled(done: Promise<unknown>): Promise<ReplyValue> {
     scheduleFlush();
     return done.then(undefined, (e: Error & { kind?: number }) => {
       throw this._typedError(e);

@@ -21,10 +21,10 @@ export function runPairs(
   for (let i = 0; i < batches.length; i++) batches[i]._flushQueued();
   let done: Promise<boolean>;
   if (batches.length === 1) {
-    done = native.submit(timeoutMs, connections[0]._native, batches[0]._native);
+    done = native.submit(timeoutMs, connections[0]._id, batches[0]._native);
   } else {
     const args: unknown[] = [timeoutMs];
-    for (let i = 0; i < batches.length; i++) args.push(connections[i]._native, batches[i]._native);
+    for (let i = 0; i < batches.length; i++) args.push(connections[i]._id, batches[i]._native);
     done = (native.submit as (...a: unknown[]) => Promise<boolean>)(...args);
   }
   scheduleFlush();

@@ -19,6 +19,8 @@ export interface NativeBatch {
 
 /** @internal */
 export interface NativeConnection {
+  /** What `call`, `get` and `submit` take to name this connection. */
+  readonly id: number;
   close(reason?: string): void;
 }
 
@@ -44,14 +46,19 @@ export interface NativeBinding {
     handshake?: string[][],
   ) => NativeConnection;
   NativeKetama: new () => NativeKetama;
-  submit(timeoutMs: number, ...pairs: Array<NativeConnection | NativeBatch>): Promise<boolean>;
+  /** submit(timeoutMs, connection.id, batch, ...): executes the batches in parallel. */
+  submit(timeoutMs: number, ...pairs: Array<number | NativeBatch>): Promise<boolean>;
   /**
    * One command without a batch. Resolves with the decoded reply; rejects
    * with an Error whose `kind` is the ErrorKind, or -1 for an error reply.
    */
-  call(timeoutMs: number, connection: NativeConnection, ...args: Array<string | Uint8Array>): Promise<unknown>;
+  call(timeoutMs: number, connection: number, ...args: Array<string | Uint8Array>): Promise<unknown>;
   /** Like `call`, with bulk and status replies as Buffers. */
-  callBuffer(timeoutMs: number, connection: NativeConnection, ...args: Array<string | Uint8Array>): Promise<unknown>;
+  callBuffer(timeoutMs: number, connection: number, ...args: Array<string | Uint8Array>): Promise<unknown>;
+  /** `call(timeoutMs, connection, 'GET', key)`, with the command head pre-encoded. */
+  get(timeoutMs: number, connection: number, key: string | Uint8Array): Promise<unknown>;
+  /** Like `get`, with the value as a Buffer. */
+  getBuffer(timeoutMs: number, connection: number, key: string | Uint8Array): Promise<unknown>;
   flush(): void;
   stats(): {
     threadStarted: boolean;

@@ -2,6 +2,7 @@
 // is queued or sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Batch, Connection, type Executor, Libredis } from '../src/index';
+import { native } from '../src/native';
 import { countRequests, type FakeServer, startFakeServer } from './helpers/fake-server';
 
 /** Answers +OK to every complete request. */
@@ -178,6 +179,27 @@ describe('execute arguments', () => {
     await expect(conn.execute({} as never)).rejects.toThrow(/expected a Batch/);
     await expect(conn.execute(undefined as never)).rejects.toThrow(TypeError);
     await expect(conn.execute(new Batch()._native as never)).rejects.toThrow(TypeError);
+  });
+
+  it('the native entry points refuse anything but a live connection id, without crashing', () => {
+    const lib = new Libredis();
+    const conn = lib.getConnection(okServer.address);
+    const other = lib.getConnection(silentServer.address);
+    expect(typeof conn._id).toBe('number');
+    expect(other._id).not.toBe(conn._id);
+    const batch = new Batch().get('k');
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 53, conn._id + 1e9, {}, conn._native, batch._native, 'x', null]) {
+      const id = bad as number;
+      expect(() => native.call(1000, id, 'PING'), String(bad)).toThrow(/expected a Connection/);
+      expect(() => native.callBuffer(1000, id, 'PING'), String(bad)).toThrow(/expected a Connection/);
+      expect(() => native.get(1000, id, 'k'), String(bad)).toThrow(/expected a Connection/);
+      expect(() => native.getBuffer(1000, id, 'k'), String(bad)).toThrow(/expected a Connection/);
+      expect(() => native.submit(1000, id, batch._native), String(bad)).toThrow(/expected a Connection/);
+    }
+    // A batch where the connection belongs is refused by its type tag.
+    expect(() => native.submit(1000, conn._id, conn._native as never)).toThrow(/expected a Batch/);
+    expect(() => native.get(1000, conn._id, 42 as never)).toThrow(/key must be a string or a Buffer/);
+    lib.close();
   });
 
   it('Batch.execute rejects something that is not a Connection', async () => {
