@@ -91,10 +91,11 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   std::vector<BatchWrap*> batches;
-  std::vector<const std::shared_ptr<ConnState>*> conns;
+  std::vector<std::shared_ptr<ConnState>> conns;
   for (size_t i = 1; i < argc; i += 2) {
-    conns.push_back(connectionFor(env, info[i]));
-    if (conns.back() == nullptr) {
+    const std::shared_ptr<ConnState>* conn = connectionFor(env, info[i]);
+    if (conn != nullptr) conns.push_back(*conn);
+    if (conn == nullptr) {
       Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
       return Napi::Value();
     }
@@ -119,7 +120,7 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
   for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
     auto job = std::make_unique<Job>();
     job->exec = exec.get();
-    job->conn = *conns[k];
+    job->conn = std::move(conns[k]);
     BatchWrap* b = batches[k];
     b->setBusy(true);
     job->out = b->takeCommands();
@@ -136,48 +137,40 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
 // PollLoop::settleValue). `connection` is a NativeConnection's id; arguments
 // are strings or Uint8Arrays (JS converts numbers). callBuffer is the same
 // with bulk and status replies as Buffers.
-Napi::Value Addon::Call(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kStrings); }
+Napi::Value Addon::Call(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kStrings, false); }
 
-Napi::Value Addon::CallBuffer(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kBuffers); }
+Napi::Value Addon::CallBuffer(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kBuffers, false); }
 
 // get(timeoutMs, connection, key): call(timeoutMs, connection, 'GET', key)
 // with the command's head pre-encoded, for the most common single command.
-Napi::Value Addon::Get(const Napi::CallbackInfo& info) { return GetWith(info, ValueMode::kStrings); }
+Napi::Value Addon::Get(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kStrings, true); }
 
-Napi::Value Addon::GetBuffer(const Napi::CallbackInfo& info) { return GetWith(info, ValueMode::kBuffers); }
+Napi::Value Addon::GetBuffer(const Napi::CallbackInfo& info) { return CallWith(info, ValueMode::kBuffers, true); }
 
-Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode) {
+Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool isGet) {
   Napi::Env env = info.Env();
   size_t argc = info.Length();
   uint32_t timeoutMs = 0;
   if (argc < 3 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok) {
-    Napi::TypeError::New(env, "call(timeoutMs, connection, command, ...args)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env,
+                         isGet ? "get(timeoutMs, connection, key)" : "call(timeoutMs, connection, command, ...args)")
+        .ThrowAsJavaScriptException();
     return Napi::Value();
   }
   auto job = std::make_unique<Job>();
-  appendArrayHeader(job->out, argc - 2);
+  if (isGet) {
+    job->out.append(kGetHead, kHeadLen);
+    argc = 3;
+  } else {
+    appendArrayHeader(job->out, argc - 2);
+  }
   for (size_t i = 2; i < argc; i++) {
     if (!appendArg(env, info[i], job->out)) {
-      Napi::TypeError::New(env, "command argument " + std::to_string(i - 1) + " must be a string or a Buffer")
+      Napi::TypeError::New(env, isGet ? std::string("get() key must be a string or a Buffer")
+                                      : "command argument " + std::to_string(i - 1) + " must be a string or a Buffer")
           .ThrowAsJavaScriptException();
       return Napi::Value();
     }
-  }
-  return launchCall(env, info[1], std::move(job), timeoutMs, mode);
-}
-
-Napi::Value Addon::GetWith(const Napi::CallbackInfo& info, ValueMode mode) {
-  Napi::Env env = info.Env();
-  uint32_t timeoutMs = 0;
-  if (info.Length() < 3 || napi_get_value_uint32(env, info[0], &timeoutMs) != napi_ok) {
-    Napi::TypeError::New(env, "get(timeoutMs, connection, key)").ThrowAsJavaScriptException();
-    return Napi::Value();
-  }
-  auto job = std::make_unique<Job>();
-  job->out.append("*2\r\n$3\r\nGET\r\n", 13);
-  if (!appendArg(env, info[2], job->out)) {
-    Napi::TypeError::New(env, "get() key must be a string or a Buffer").ThrowAsJavaScriptException();
-    return Napi::Value();
   }
   return launchCall(env, info[1], std::move(job), timeoutMs, mode);
 }

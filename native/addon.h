@@ -29,8 +29,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value CallBuffer(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value GetBuffer(const Napi::CallbackInfo& info);
-  Napi::Value CallWith(const Napi::CallbackInfo& info, ValueMode mode);
-  Napi::Value GetWith(const Napi::CallbackInfo& info, ValueMode mode);
+  Napi::Value CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool isGet);
   Napi::Value launchCall(Napi::Env env, napi_value connection, std::unique_ptr<Job> job, uint32_t timeoutMs,
                          ValueMode mode);
   const std::shared_ptr<ConnState>* connectionFor(napi_env env, napi_value id) const;

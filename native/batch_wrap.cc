@@ -1,7 +1,8 @@
 #include "batch_wrap.h"
 
+#include <algorithm>
 #include <cstring>
-#include <vector>
+#include <memory>
 
 #include "command_encoder.h"
 #include "joined_args.h"
@@ -14,8 +15,33 @@ namespace {
 
 // Copies small results; hands large ones over without a copy.
 constexpr size_t kCopyLimit = 32 * 1024;
-// appendJoined keeps at most this much scratch space between calls.
+// appendJoined's working space, kept per thread between calls (not zeroed,
+// unlike a resized std::string), unless a large call grew it past kScratchKeep.
 constexpr size_t kScratchKeep = 1024 * 1024;
+class Scratch {
+ public:
+  char* bytes(size_t n) { return grow(bytes_, bytesCap_, n); }
+  uint32_t* lengths(size_t n) { return grow(lengths_, lengthsCap_, n); }
+  void trim() {
+    if (bytesCap_ > kScratchKeep) bytes_.reset(), bytesCap_ = 0;
+    if (lengthsCap_ * sizeof(uint32_t) > kScratchKeep) lengths_.reset(), lengthsCap_ = 0;
+  }
+
+ private:
+  template <typename T>
+  static T* grow(std::unique_ptr<T[]>& p, size_t& cap, size_t n) {
+    if (cap < n || !p) {
+      p.reset(new T[n == 0 ? 1 : n]);
+      cap = n == 0 ? 1 : n;
+    }
+    return p.get();
+  }
+  std::unique_ptr<char[]> bytes_;
+  size_t bytesCap_ = 0;
+  std::unique_ptr<uint32_t[]> lengths_;
+  size_t lengthsCap_ = 0;
+};
+thread_local Scratch joinScratch;
 
 void freeString(napi_env env, void*, void* hint) {
   auto* s = static_cast<std::string*>(hint);
@@ -84,11 +110,11 @@ napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
 // how many arguments follow, 0 for a bad code.
 uint32_t appendHead(std::string& out, int32_t code) {
   if (code == -1) {
-    out.append("*2\r\n$3\r\nGET\r\n", 13);
+    out.append(kGetHead, kHeadLen);
     return 1;
   }
   if (code == -2) {
-    out.append("*3\r\n$3\r\nSET\r\n", 13);
+    out.append(kSetHead, kHeadLen);
     return 2;
   }
   uint32_t nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
@@ -164,11 +190,11 @@ Napi::Value BatchWrap::appendFixed(const Napi::CallbackInfo& info, const char* h
 }
 
 Napi::Value BatchWrap::Get(const Napi::CallbackInfo& info) {
-  return appendFixed(info, "*2\r\n$3\r\nGET\r\n", 13, 1, "get() key must be a string or a Buffer");
+  return appendFixed(info, kGetHead, kHeadLen, 1, "get() key must be a string or a Buffer");
 }
 
 Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
-  return appendFixed(info, "*3\r\n$3\r\nSET\r\n", 13, 2, "set() key and value must be strings or Buffers");
+  return appendFixed(info, kSetHead, kHeadLen, 2, "set() key and value must be strings or Buffers");
 }
 
 // appendQueued(args: Array<string>, shape: Int32Array, commands: number):
@@ -245,43 +271,41 @@ Napi::Value BatchWrap::AppendJoined(const Napi::CallbackInfo& info) {
   if (tooMany(env, count_, commands)) return Napi::Value();
   const int32_t* units = static_cast<const int32_t*>(lensData);
   size_t totalUnits = 0;
-  for (size_t i = 0; i < argCount; i++) totalUnits += units[i] < 0 ? 0 : static_cast<size_t>(units[i]);
+  napi_get_value_string_utf16(env, info[0], nullptr, 0, &totalUnits);
 
-  // One UTF-16 unit takes at most 3 UTF-8 bytes. The scratch space is kept
-  // per thread between calls, unless a large call grew it.
-  thread_local std::string scratch;
-  thread_local std::vector<uint32_t> byteLens;
-  scratch.resize(totalUnits * 3 + 1);
-  byteLens.resize(argCount);
+  // One UTF-16 unit takes at most 3 UTF-8 bytes. Read thread-locals once:
+  // in an addon each use is a TLS lookup.
+  Scratch& scratch = joinScratch;
+  char* src = scratch.bytes(totalUnits * 3 + 1);
+  uint32_t* argBytes = scratch.lengths(argCount);
   size_t n = 0;
-  bool ok = napi_get_value_string_utf8(env, info[0], &scratch[0], scratch.size(), &n) == napi_ok &&
-            splitJoinedUtf8(scratch.data(), n, units, argCount, byteLens.data());
+  bool ok = napi_get_value_string_utf8(env, info[0], src, totalUnits * 3 + 1, &n) == napi_ok &&
+            splitJoinedUtf8(src, n, totalUnits, units, argCount, argBytes);
 
-  // Thread-locals in an addon go through a TLS lookup on every use: read
-  // them once.
-  const char* src = scratch.data();
-  const uint32_t* argBytes = byteLens.data();
   size_t mark = out_.size();
   // Room for every header: "$<len>\r\n" and "\r\n" per argument, up to 16 per command head.
-  out_.reserve(mark + n + argCount * 16 + commands * 16);
+  size_t need = mark + n + argCount * 16 + commands * 16;
+  if (ok && out_.capacity() < need) out_.reserve(std::max(need, out_.capacity() * 2));
   size_t next = 0;
   const char* at = src;  // argument `next`
+  const char* end = src + n;
   for (uint32_t c = 0; ok && c < commands; c++) {
     size_t nargs = appendHead(out_, shape[c]);
     ok = nargs > 0 && argCount - next >= nargs;
     for (size_t k = 0; ok && k < nargs; k++, next++) {
-      appendBulk(out_, at, argBytes[next]);
-      at += argBytes[next];
+      ok = argBytes[next] <= static_cast<size_t>(end - at);
+      if (ok) appendBulk(out_, at, argBytes[next]);
+      at += ok ? argBytes[next] : 0;
     }
   }
   ok = ok && next == argCount;  // every argument used, none left over
-  if (scratch.size() > kScratchKeep) std::string().swap(scratch);
+  scratch.trim();
   if (!ok) {
     out_.resize(mark);
     return Napi::Boolean::New(env, false);
   }
   count_ += commands;
-  return Napi::Boolean::New(env, ok);
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {

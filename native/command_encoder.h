@@ -8,6 +8,12 @@
 
 namespace libredis {
 
+// The heads of the two most common commands, pre-encoded.
+constexpr char kGetHead[] = "*2\r\n$3\r\nGET\r\n";
+constexpr char kSetHead[] = "*3\r\n$3\r\nSET\r\n";
+constexpr size_t kHeadLen = sizeof kGetHead - 1;
+static_assert(sizeof kSetHead == sizeof kGetHead, "both heads have one length");
+
 inline void appendDecimal(std::string& out, uint64_t v) {
   char buf[20];
   size_t i = sizeof buf;

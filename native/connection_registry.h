@@ -5,6 +5,7 @@
 // be refused, never misread as another kind of object. JS thread only.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -15,9 +16,12 @@ namespace libredis {
 
 class ConnectionRegistry {
  public:
-  // Ids are never reused, and stay below 2^53 so JS numbers hold them exactly.
+  // Ids are never reused, in any environment of the process (an id carried
+  // to a worker names nothing there), and stay below 2^53 so JS numbers
+  // hold them exactly.
   double add(std::shared_ptr<ConnState> conn) {
-    uint64_t id = next_++;
+    static std::atomic<uint64_t> next{1};
+    uint64_t id = next.fetch_add(1, std::memory_order_relaxed);
     byId_.emplace(id, std::move(conn));
     return static_cast<double>(id);
   }
@@ -30,7 +34,6 @@ class ConnectionRegistry {
   }
 
  private:
-  uint64_t next_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<ConnState>> byId_;
 };
 

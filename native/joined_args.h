@@ -11,12 +11,14 @@
 
 namespace libredis {
 
-// `bytes` (`n` bytes) is the UTF-8 that V8 wrote for the concatenation of
-// `count` strings whose UTF-16 lengths are `units`. Writes each string's
-// UTF-8 byte length to `byteLens`. Returns false when the joined encoding
-// cannot be split as the strings would have been encoded one by one: a
-// surrogate pair formed across a boundary (each half alone would have become
-// U+FFFD), or lengths that do not add up to the bytes.
-bool splitJoinedUtf8(const char* bytes, size_t n, const int32_t* units, size_t count, uint32_t* byteLens);
+// `bytes` (`n` bytes) is the UTF-8 that V8 wrote for a string of
+// `totalUnits` UTF-16 units, the concatenation of `count` strings whose
+// lengths are `units`. Writes each string's UTF-8 byte length to `byteLens`
+// (reading each of `units` once). Returns false when the lengths do not add
+// up to the string, or when the joined encoding cannot be split as the
+// strings would have been encoded one by one: a surrogate pair formed across
+// a boundary (each half alone would have become U+FFFD).
+bool splitJoinedUtf8(const char* bytes, size_t n, size_t totalUnits, const int32_t* units, size_t count,
+                     uint32_t* byteLens);
 
 }  // namespace libredis

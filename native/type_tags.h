@@ -1,6 +1,7 @@
 // Type tags let a native method verify that an object really is one of our
-// wrappers before unwrapping it (a Batch passed where a Connection belongs
-// must be a TypeError, not a bad cast).
+// wrappers before unwrapping it (a Connection passed where a Batch belongs
+// must be a TypeError, not a bad cast). Connections are named by number
+// instead (see ConnectionRegistry).
 #pragma once
 
 #include <node_api.h>
@@ -8,7 +9,6 @@
 namespace libredis {
 
 constexpr napi_type_tag kBatchTag = {0x6c69627265646973ull, 0x6261746368000001ull};
-constexpr napi_type_tag kConnectionTag = {0x6c69627265646973ull, 0x636f6e6e00000002ull};
 
 inline bool hasTag(napi_env env, napi_value v, const napi_type_tag& tag) {
   napi_valuetype t;

@@ -53,21 +53,32 @@ const latin1Slice: Slicer =
     return this.toString('latin1', start, end);
   };
 
-// Short values of an ASCII payload are cut from a decoded chunk of up to
-// SHARED_CHUNK bytes with `substring`, which is pure JIT code, instead of
-// each crossing into Node's decoder (~100 ns a call). A value kept alive
-// may keep its chunk alive (V8 slices share text), hence the small chunk;
-// values over SHARED_MAX bytes are decoded on their own.
+// Runs of short values that sit next to each other in the payload are
+// decoded together, as one ASCII chunk of up to SHARED_CHUNK bytes, and cut
+// from it with `substring` (JIT code) instead of each crossing into Node's
+// decoder (~100 ns a call). A chunk holds only the values of its run, so a
+// value kept alive keeps at most its run's text alive (V8 substrings of 13+
+// characters share their parent). Values over SHARED_MAX bytes, values with
+// no short neighbour, and runs that are not all ASCII are decoded one by one.
+// Chunks are decoded from the payload when first read: changing the bytes of
+// a Buffer taken from these replies (nextReplyBuffer, values({buffers}))
+// is not reflected in strings cut from a chunk already decoded.
 const SHARED_CHUNK = 4096;
 const SHARED_MAX = 512;
+// Payloads up to this size are checked for ASCII once, whole (a few µs);
+// larger ones run by run, so a short value read from a huge payload does
+// not pay for scanning all of it.
+const WHOLE_CHECK_MAX = 1 << 20;
 
 /** @internal Reads the packed records the native core produces. */
 export class PackedReplies {
-  // -1: not yet known; 0/1: whether every payload byte is ASCII.
-  private _ascii = -1;
-  private _chunk = '';
+  // The current run: payload bytes [_chunkStart, _chunkEnd), decoded into
+  // _chunk when ASCII, else _chunk is null and its values decode one by one.
+  private _chunk: string | null = null;
   private _chunkStart = 0;
   private _chunkEnd = 0;
+  // 1 when the whole payload is known to be ASCII, 0 when not known, -1 unchecked.
+  private _allAscii = -1;
 
   constructor(
     readonly records: Int32Array,
@@ -127,24 +138,49 @@ export class PackedReplies {
 
   private text(at: number, length: number): string {
     const off = this.records[at + 3] >>> 0;
-    return this.decodeText(off, off + length);
+    return this.decodeText(at, off, off + length);
   }
 
   private bytes(at: number, length: number, asBuffer: boolean): string | Buffer {
     const off = this.records[at + 3] >>> 0;
-    return asBuffer ? this.payload.subarray(off, off + length) : this.decodeText(off, off + length);
+    return asBuffer ? this.payload.subarray(off, off + length) : this.decodeText(at, off, off + length);
   }
 
-  private decodeText(start: number, end: number): string {
+  /** The text of record `at`, payload bytes [start, end). */
+  private decodeText(at: number, start: number, end: number): string {
     if (end - start > SHARED_MAX) return utf8Slice.call(this.payload, start, end);
-    if (this._ascii < 0) this._ascii = isAscii(this.payload) ? 1 : 0;
-    if (this._ascii === 0) return utf8Slice.call(this.payload, start, end);
-    if (start < this._chunkStart || end > this._chunkEnd) {
-      // Replies are read mostly in order: the next chunk starts here.
-      this._chunkStart = start;
-      this._chunkEnd = Math.min(this.payload.length, start + SHARED_CHUNK);
-      this._chunk = latin1Slice.call(this.payload, start, this._chunkEnd);
+    if (start < this._chunkStart || end > this._chunkEnd) this.startRun(at, start, end);
+    return this._chunk === null
+      ? utf8Slice.call(this.payload, start, end)
+      : this._chunk.substring(start - this._chunkStart, end - this._chunkStart);
+  }
+
+  /**
+   * Starts a run at record `at`: it extends over the records that follow
+   * while their text is short and comes next in the payload, up to
+   * SHARED_CHUNK bytes in all.
+   */
+  private startRun(at: number, start: number, end: number): void {
+    const r = this.records;
+    let runEnd = end;
+    for (let k = at + FIELDS; k < r.length; k += FIELDS) {
+      const type = r[k];
+      if (type !== ReplyType.BULK && type !== ReplyType.OK && type !== ReplyType.ERROR && type !== ReplyType.INTEGER)
+        continue; // nils and multibulk headers hold no text
+      const off = r[k + 3] >>> 0;
+      const next = off + (r[k + 2] >>> 0);
+      if (off < runEnd || next - off > SHARED_MAX || next - start > SHARED_CHUNK) break;
+      runEnd = next;
     }
-    return this._chunk.substring(start - this._chunkStart, end - this._chunkStart);
+    this._chunkStart = start;
+    this._chunkEnd = runEnd;
+    // A run of one value gains nothing from a chunk.
+    this._chunk = runEnd > end && this.isAsciiRun(start, runEnd) ? latin1Slice.call(this.payload, start, runEnd) : null;
+  }
+
+  private isAsciiRun(start: number, end: number): boolean {
+    const p = this.payload;
+    if (this._allAscii < 0) this._allAscii = p.length <= WHOLE_CHECK_MAX && isAscii(p) ? 1 : 0;
+    return this._allAscii === 1 || isAscii(p.subarray(start, end));
   }
 }

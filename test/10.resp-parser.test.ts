@@ -595,7 +595,7 @@ describe('RESP parser: random reply trees (property test)', () => {
   });
 });
 
-// Short values of an all-ASCII payload are cut from shared decoded chunks;
+// Runs of short neighbouring values are cut from one decoded ASCII chunk;
 // other values are decoded one by one. Either way each string must be what
 // decoding its own bytes as UTF-8 gives, in any reading order.
 describe('reading replies as strings', () => {
@@ -663,4 +663,79 @@ describe('reading replies as strings', () => {
       }
     });
   }
+
+  it('a chunk never spans a long value: short values between long ones are decoded alone', () => {
+    const big = 'B'.repeat(5000);
+    const nodes = [
+      bulk('s1'.repeat(10)),
+      bulk(big),
+      bulk('s2'.repeat(10)),
+      bulk(big),
+      bulk('s3'.repeat(10)),
+      bulk('s4'.repeat(10)),
+    ];
+    const r = parse([Buffer.concat(nodes.map(serialize))], nodes.length);
+    const p = new PackedReplies(r.records, r.payload);
+    const state = p as unknown as { _chunk: string | null };
+    expect(p.node<string>(0, false).value).toBe('s1'.repeat(10));
+    expect(state._chunk).toBeNull(); // its neighbour is long: no chunk
+    expect(p.node<string>(1, false).value).toBe(big);
+    expect(p.node<string>(2, false).value).toBe('s2'.repeat(10));
+    expect(state._chunk).toBeNull();
+    expect(p.node<string>(4, false).value).toBe('s3'.repeat(10));
+    expect(state._chunk).toBe('s3'.repeat(10) + 's4'.repeat(10)); // two short neighbours share one
+    expect(p.node<string>(5, false).value).toBe('s4'.repeat(10));
+  });
+
+  it('error replies that share one message (a failed batch) read back in any order', () => {
+    // As the core records commands that did not complete: one copy of the
+    // reason in the payload, every ERROR record pointing at it.
+    const reason = 'ERR connection to 127.0.0.1:1 was reset';
+    const payload = Buffer.from(`value${reason}`);
+    const records = Int32Array.from([
+      T.BULK,
+      1,
+      5,
+      0,
+      T.ERROR,
+      1,
+      reason.length,
+      5,
+      T.ERROR,
+      1,
+      reason.length,
+      5,
+      T.ERROR,
+      1,
+      reason.length,
+      5,
+    ]);
+    const want = ['value', { error: reason }, { error: reason }, { error: reason }];
+    expect(normalizeValue(new PackedReplies(records, payload).values(false, undefined))).toEqual(want);
+    const p = new PackedReplies(records, payload);
+    for (const i of [3, 0, 2, 1, 3]) expect(p.node<string>(i, false).value).toBe(i === 0 ? 'value' : reason);
+  });
+
+  it('a payload over 1 MB is checked run by run: a non-ASCII run does not stop the others sharing', () => {
+    const nodes = [
+      bulk('a'.repeat(20)),
+      bulk('b'.repeat(20)),
+      bulk('x'.repeat(1_100_000)),
+      bulk('é'.repeat(10)),
+      bulk('c'),
+      bulk('d'.repeat(30)),
+      bulk('e'.repeat(30)),
+    ];
+    const r = parse([Buffer.concat(nodes.map(serialize))], nodes.length);
+    expect(normalizeValue(new PackedReplies(r.records, r.payload).values(false, undefined))).toEqual(
+      nodes.map(stringModel),
+    );
+    const p = new PackedReplies(r.records, r.payload);
+    const state = p as unknown as { _chunk: string | null };
+    expect(p.node<string>(5, false).value).toBe('d'.repeat(30));
+    expect(state._chunk).toBe('d'.repeat(30) + 'e'.repeat(30));
+    expect(p.node<string>(3, false).value).toBe('é'.repeat(10)); // its run holds non-ASCII bytes
+    expect(state._chunk).toBeNull();
+    expect(p.node<string>(4, false).value).toBe('c');
+  });
 });
