@@ -115,8 +115,8 @@ export class Connection {
     return this._call(5000, wire, buffers);
   }
 
-  // get/getBuffer: a string key skips toWire, the hot path of single GETs.
-  private _get(method: string, key: Arg, timeoutMs: number, buffers: boolean): Promise<ReplyValue> {
+  /** @internal get/getBuffer (also ShardedClient's): a string key skips toWire, the hot path of single GETs. */
+  _get(method: string, key: Arg, timeoutMs: number, buffers: boolean): Promise<ReplyValue> {
     let timeout: number;
     let k: string | Uint8Array;
     try {

@@ -122,11 +122,11 @@ export class ShardedClient {
 
   // Strings.
   get(key: Arg): Promise<string | null> {
-    return this._one('GET', key) as Promise<string | null>;
+    return this._get('get', key, false) as Promise<string | null>;
   }
   /** GET, resolving the bytes as a Buffer (or null). */
   getBuffer(key: Arg): Promise<Buffer | null> {
-    return this._oneBuffer('GET', key) as Promise<Buffer | null>;
+    return this._get('getBuffer', key, true) as Promise<Buffer | null>;
   }
   /** SET, with EX/PX/NX/XX options. Resolves 'OK', or null when NX/XX prevented it. */
   set(key: Arg, value: Arg, options: SetOptions = {}): Promise<'OK' | null> {
@@ -487,6 +487,17 @@ export class ShardedClient {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  // GET through the connection's own GET entry (head pre-encoded, no argument list).
+  private _get(method: string, key: Arg, buffers: boolean): Promise<ReplyValue> {
+    let server: number;
+    try {
+      server = this._ordinal(key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._servers[server].connection._get(method, key, this._timeoutMs, buffers);
   }
 
   private _one(command: string, ...args: Arg[]): Promise<ReplyValue> {

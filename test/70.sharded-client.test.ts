@@ -76,6 +76,17 @@ describe('routing', () => {
     await expect(client.get(undefined as never)).rejects.toThrow(TypeError);
   });
 
+  it('get takes string, number and Buffer keys, each read from the server its key maps to', async () => {
+    for (const key of ['get:s', 4242, Buffer.from('get:b')]) {
+      const text = typeof key === 'number' ? String(key) : key.toString();
+      await byAddress(client.serverFor(key)).command('SET', text, `v-${text}`);
+      expect(await client.get(key)).toBe(`v-${text}`);
+      expect(await client.getBuffer(key)).toEqual(Buffer.from(`v-${text}`));
+    }
+    await expect(client.get({} as never)).rejects.toThrow(TypeError);
+    await expect(client.getBuffer(null as never)).rejects.toThrow(TypeError);
+  });
+
   it('serverFor and forServer', async () => {
     const address = client.serverFor('fs:key');
     await client.set('fs:key', 'x');
