@@ -4,53 +4,13 @@
 // (synchronous kill + rmSync).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, rawCommand } from '../test/helpers/shared.mjs';
 
 const started = new Set();
 
-/** A loopback port nothing listens on right now. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function encode(args) {
-  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-}
-
-/** One command over a fresh plain socket (independent of every client under test). */
-export function rawCommand(port, args, timeoutMs = 2000) {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no reply from 127.0.0.1:${port} to ${args[0]}`));
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(encode(args)));
-    sock.on('data', (d) => {
-      data += d.toString('latin1');
-      if (data.endsWith('\r\n')) {
-        clearTimeout(timer);
-        sock.end();
-        resolve(data);
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
+export { freePort, rawCommand };
 
 /** Starts one redis-server; resolves once it answers PING. */
 export async function startServer(name) {

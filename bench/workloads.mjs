@@ -9,6 +9,8 @@
 //   servers a+b: user:0 .. user:9999 placed by our Ketama ring (workload 4)
 //   server c: SET target (all SET workloads), so GET values never change size
 
+import { prng } from '../test/helpers/shared.mjs';
+
 export const GET_KEYSPACE = 10_000;
 export const VALUE_SIZE = 100;
 export const USER_KEYS = 10_000;
@@ -20,18 +22,6 @@ export const valueFor = (key) => `${key}=`.padEnd(VALUE_SIZE, 'abcdefghijklmnopq
 
 export const GET_KEYS = Array.from({ length: GET_KEYSPACE }, (_, i) => `key:${pad12(i)}`);
 export const GET_VALUES = GET_KEYS.map(valueFor);
-
-/** Small deterministic PRNG (mulberry32), so every run uses the same keys. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const USER_KEY_LIST = Array.from({ length: USER_KEYS }, (_, i) => `user:${i}`);
 /** 50 sets of 200 distinct user keys, in shuffled order (as an application would ask). */

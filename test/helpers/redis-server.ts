@@ -2,9 +2,9 @@
 // and stops them afterwards. Each server gets its own temporary directory.
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort, rawCommand } from './shared.mjs';
 
 export interface RedisServer {
   host: string;
@@ -23,47 +23,7 @@ export interface RedisServer {
   command(...args: string[]): Promise<string>;
 }
 
-/** A loopback port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function encode(args: string[]): string {
-  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-}
-
-/** One request/reply over a fresh socket; returns the raw reply text. */
-export function rawCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no reply from 127.0.0.1:${port} to ${args.join(' ')}`));
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(encode(args)));
-    sock.on('data', (d) => {
-      data += d.toString('latin1');
-      if (data.endsWith('\r\n')) {
-        clearTimeout(timer);
-        sock.end();
-        resolve(data);
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
+export { freePort, rawCommand };
 
 async function waitReady(port: number, child: ChildProcess): Promise<void> {
   const until = Date.now() + 10_000;
