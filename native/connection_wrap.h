@@ -18,8 +18,6 @@ class ConnectionWrap : public Napi::ObjectWrap<ConnectionWrap> {
   explicit ConnectionWrap(const Napi::CallbackInfo& info);
   ~ConnectionWrap() override;
 
-  const std::shared_ptr<ConnState>& state() const { return state_; }
-
  private:
   Napi::Value Close(const Napi::CallbackInfo& info);
 

@@ -41,17 +41,16 @@ const FIELDS = 4;
 // Buffer#toString(enc, start, end) checks its arguments and then calls this;
 // replies are read in a hot loop, so call it directly where Node has it.
 type Slicer = (this: Buffer, start: number, end: number) => string;
-const utf8Slice: Slicer =
-  (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Slice ??
-  function (this: Buffer, start: number, end: number) {
-    return this.toString('utf8', start, end);
-  };
-
-const latin1Slice: Slicer =
-  (Buffer.prototype as unknown as { latin1Slice?: Slicer }).latin1Slice ??
-  function (this: Buffer, start: number, end: number) {
-    return this.toString('latin1', start, end);
-  };
+function slicer(encoding: 'utf8' | 'latin1'): Slicer {
+  return (
+    (Buffer.prototype as unknown as Record<string, Slicer | undefined>)[`${encoding}Slice`] ??
+    function (this: Buffer, start: number, end: number) {
+      return this.toString(encoding, start, end);
+    }
+  );
+}
+const utf8Slice = slicer('utf8');
+const latin1Slice = slicer('latin1');
 
 // Runs of short values that sit next to each other in the payload are
 // decoded together, as one ASCII chunk of up to SHARED_CHUNK bytes, and cut
