@@ -56,19 +56,15 @@ std::shared_ptr<PollLoop> Addon::runningLoop(Napi::Env env) {
   return nullptr;
 }
 
-std::unique_ptr<Execution> Addon::newExecution(uint32_t timeoutMs) {
+// A new execution and its promise, or null when the environment will not
+// make a promise (a worker being terminated: the exception is pending then).
+// Made before any batch is touched, so a refusal leaves nothing half-taken.
+std::unique_ptr<Execution> Addon::newExecution(napi_env env, uint32_t timeoutMs, napi_value* promise) {
   auto exec = std::make_unique<Execution>();
   exec->timeoutMs = timeoutMs;
   exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  if (napi_create_promise(env, &exec->deferred, promise) != napi_ok) return nullptr;
   return exec;
-}
-
-// Hands the execution to the loop; its promise settles when the loop is done.
-Napi::Value Addon::launch(Napi::Env env, PollLoop& loop, std::unique_ptr<Execution> exec) {
-  napi_value promise;
-  napi_create_promise(env, &exec->deferred, &promise);
-  loop.submit(exec.release());
-  return Napi::Value(env, promise);
 }
 
 // The connection a JS-side id names (see ConnectionRegistry), or null.
@@ -103,7 +99,13 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
       Napi::TypeError::New(env, "expected a Batch").ThrowAsJavaScriptException();
       return Napi::Value();
     }
+    // Null when the wrap cannot be read, as while a worker's environment is
+    // being torn down (napi_unwrap fails then); refuse rather than crash.
     BatchWrap* b = BatchWrap::Unwrap(info[i + 1].As<Napi::Object>());
+    if (b == nullptr) {
+      if (!env.IsExceptionPending()) Napi::TypeError::New(env, "expected a Batch").ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
     bool repeated = false;
     for (BatchWrap* seen : batches) repeated = repeated || seen == b;
     if (b->busy() || repeated) {
@@ -116,7 +118,9 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
 
   std::shared_ptr<PollLoop> loop = runningLoop(env);
   if (!loop) return Napi::Value();
-  auto exec = newExecution(timeoutMs);
+  napi_value promise;
+  auto exec = newExecution(env, timeoutMs, &promise);
+  if (!exec) return Napi::Value();
   for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
     auto job = std::make_unique<Job>();
     job->exec = exec.get();
@@ -129,7 +133,8 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     napi_create_reference(env, info[i + 1], 1, &job->batchRef);
     exec->jobs.push_back(std::move(job));
   }
-  return launch(env, *loop, std::move(exec));
+  loop->submit(exec.release());  // the loop settles the promise when done
+  return Napi::Value(env, promise);
 }
 
 // call(timeoutMs, connection, ...commandArgs) -> Promise<value>: one command,
@@ -186,12 +191,15 @@ Napi::Value Addon::launchCall(Napi::Env env, napi_value id, std::unique_ptr<Job>
   job->conn = *conn;
   std::shared_ptr<PollLoop> loop = runningLoop(env);
   if (!loop) return Napi::Value();
-  auto exec = newExecution(timeoutMs);
+  napi_value promise;
+  auto exec = newExecution(env, timeoutMs, &promise);
+  if (!exec) return Napi::Value();
   job->exec = exec.get();
   job->expected = 1;
   job->valueMode = mode;
   exec->jobs.push_back(std::move(job));
-  return launch(env, *loop, std::move(exec));
+  loop->submit(exec.release());
+  return Napi::Value(env, promise);
 }
 
 // Hands everything submitted since the last flush to the poll thread.

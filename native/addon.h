@@ -37,8 +37,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);
   std::shared_ptr<PollLoop> runningLoop(Napi::Env env);
-  static std::unique_ptr<Execution> newExecution(uint32_t timeoutMs);
-  static Napi::Value launch(Napi::Env env, PollLoop& loop, std::unique_ptr<Execution> exec);
+  static std::unique_ptr<Execution> newExecution(napi_env env, uint32_t timeoutMs, napi_value* promise);
 
   std::shared_ptr<PollLoop> loop_;
   std::shared_ptr<ConnectionRegistry> registry_ = std::make_shared<ConnectionRegistry>();

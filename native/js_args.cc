@@ -38,7 +38,7 @@ bool bytesOf(napi_env env, napi_value v, const char** data, size_t* len) {
 }
 
 bool appendArg(napi_env env, napi_value v, std::string& out) {
-  napi_valuetype t;
+  napi_valuetype t = napi_undefined;
   napi_typeof(env, v, &t);
   if (t == napi_string) return appendString(env, v, out);
   const char* data;

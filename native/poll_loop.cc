@@ -410,8 +410,24 @@ void PollLoop::settleValue(napi_env env, Execution* exec) {
     return;
   }
   size_t index = 0;
-  napi_resolve_deferred(env, exec->deferred,
-                        replyValue(env, job.replies, &index, job.valueMode == ValueMode::kBuffers));
+  napi_value value = replyValue(env, job.replies, &index, job.valueMode == ValueMode::kBuffers);
+  if (value != nullptr) {
+    napi_resolve_deferred(env, exec->deferred, value);
+    return;
+  }
+  // The reply arrived but cannot become a JS value: a string past V8's
+  // length limit (about 512 MiB). Reject, as Buffer#toString does, rather
+  // than leave the promise pending; the bytes are readable as a Buffer.
+  napi_value pending;
+  napi_get_and_clear_last_exception(env, &pending);
+  napi_value code, msg, err;
+  napi_create_string_utf8(env, "ERR_STRING_TOO_LONG", NAPI_AUTO_LENGTH, &code);
+  std::string text = "the reply (" + std::to_string(job.replies.payload.size()) +
+                     " bytes) cannot be made into a JS value: a string longer than V8 allows; read it as a "
+                     "Buffer (getBuffer, callBuffer or a Batch)";
+  napi_create_string_utf8(env, text.data(), text.size(), &msg);
+  napi_create_error(env, code, msg, &err);
+  napi_reject_deferred(env, exec->deferred, err);
 }
 
 void PollLoop::callJs(napi_env env, napi_value, void* context, void*) {

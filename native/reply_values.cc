@@ -15,9 +15,9 @@ napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index,
     case RT_BULK:
       text = replyText(replies, i, &len);
       if (buffers) {
-        napi_create_buffer_copy(env, len, text, nullptr, &v);
-      } else {
-        napi_create_string_utf8(env, text, len, &v);
+        if (napi_create_buffer_copy(env, len, text, nullptr, &v) != napi_ok) return nullptr;
+      } else if (napi_create_string_utf8(env, text, len, &v) != napi_ok) {
+        return nullptr;
       }
       break;
     case RT_INTEGER: {
@@ -36,8 +36,11 @@ napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index,
     }
     case RT_MULTIBULK: {
       uint32_t count = static_cast<uint32_t>(r[2]);
-      napi_create_array_with_length(env, count, &v);
-      for (uint32_t k = 0; k < count; k++) napi_set_element(env, v, k, replyValue(env, replies, index, buffers));
+      if (napi_create_array_with_length(env, count, &v) != napi_ok) return nullptr;
+      for (uint32_t k = 0; k < count; k++) {
+        napi_value element = replyValue(env, replies, index, buffers);
+        if (element == nullptr || napi_set_element(env, v, k, element) != napi_ok) return nullptr;
+      }
       break;
     }
     default:

@@ -14,6 +14,8 @@ namespace libredis {
 // *index past them. Bulk and status replies become strings, integers numbers,
 // nils null, multibulks arrays, and nested error replies Error objects. With
 // `buffers`, bulk and status replies become Buffers (copies) instead.
+// Returns null when a value cannot be made (a bulk longer than V8's string
+// limit, say); *index is then past some unspecified part of the node.
 napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index, bool buffers);
 
 // Text of the reply node at `index` (status, error, bulk or integer).

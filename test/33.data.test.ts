@@ -1,6 +1,7 @@
 // Data round-trips against a real redis-server: large and binary values,
 // UTF-8, empty strings, big and nested multibulk replies, integers, and error
 // replies from the server.
+import { constants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Libredis, ReplyError, ReplyType } from '../src/index';
@@ -73,6 +74,33 @@ describe('large values', () => {
     expect(back?.length).toBe(text.length);
     expect(back === text).toBe(true);
   });
+  it('a value longer than a JS string can hold rejects (ERR_STRING_TOO_LONG) as a string and reads as a Buffer', async () => {
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    // One byte past V8's limit; SETRANGE pads with zero bytes, so nothing
+    // this size crosses from the test to the server.
+    const size = constants.MAX_STRING_LENGTH + 1;
+    expect(await conn.call('SETRANGE', 'too_long', String(size - 1), 'z')).toBe(size);
+    await conn.set('after_too_long', 'fine');
+    try {
+      const asString = conn.get('too_long', 60_000);
+      await expect(asString).rejects.toMatchObject({ code: 'ERR_STRING_TOO_LONG' });
+      await expect(asString).rejects.toThrow(`the reply (${size} bytes) cannot be made into a JS value`);
+      // Inside a multibulk too: the whole reply rejects, nothing half-built.
+      await expect(conn.call('MGET', 'after_too_long', 'too_long')).rejects.toMatchObject({
+        code: 'ERR_STRING_TOO_LONG',
+      });
+      // The connection stays in step: the next reply is the next command's.
+      expect(await conn.get('after_too_long')).toBe('fine');
+
+      const asBuffer = await conn.getBuffer('too_long', 60_000);
+      expect(asBuffer?.length).toBe(size);
+      expect(asBuffer?.[size - 1]).toBe('z'.charCodeAt(0));
+      expect(asBuffer?.[0]).toBe(0);
+    } finally {
+      await conn.call('DEL', 'too_long');
+    }
+  }, 120_000);
 });
 
 describe('UTF-8', () => {
