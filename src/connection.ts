@@ -47,7 +47,10 @@ export class Connection {
    * as (nested) arrays. Rejects with a `ReplyError` when the server answers
    * with an error, and with a `TimeoutError`, `ConnectionError` or
    * `ProtocolError` when the command did not complete (5000 ms timeout).
-   * Calls issued in the same tick go to the server together.
+   * A value longer than a JS string can hold (`buffer.constants.MAX_STRING_LENGTH`,
+   * about 512 MiB) rejects with an Error whose `code` is `ERR_STRING_TOO_LONG`;
+   * read such values with `callBuffer`. Calls issued in the same tick go to
+   * the server together.
    *
    * @example await connection.call('HINCRBY', 'user:1', 'visits', 1)
    */
@@ -69,7 +72,8 @@ export class Connection {
    * GET key. Resolves the value, or null when the key does not exist.
    * Rejects with a `TimeoutError`, `ConnectionError` or `ProtocolError` when
    * the command did not complete, and a `ReplyError` when the server answered
-   * with an error (for example WRONGTYPE).
+   * with an error (for example WRONGTYPE). A value too long for a JS string
+   * rejects with `code` `ERR_STRING_TOO_LONG` (see `call`); use `getBuffer`.
    */
   get(key: Arg, timeoutMs = 5000): Promise<string | null> {
     return this._get('get', key, timeoutMs, false) as Promise<string | null>;
