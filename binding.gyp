@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/batch_wrap.cc",
+        "native/command_buffers.cc",
         "native/connection.cc",
         "native/connection_wrap.cc",
         "native/ketama.cc",

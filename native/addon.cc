@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "batch_wrap.h"
+#include "command_buffers.h"
 #include "command_encoder.h"
 #include "connection_wrap.h"
 #include "js_args.h"
@@ -218,6 +219,7 @@ Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
   o.Set("liveJobs", Napi::Number::New(env, static_cast<double>(live.jobs.load())));
   o.Set("liveConnections", Napi::Number::New(env, static_cast<double>(live.connections.load())));
   o.Set("openSockets", Napi::Number::New(env, static_cast<double>(live.openSockets.load())));
+  o.Set("pooledCommandBytes", Napi::Number::New(env, static_cast<double>(pooledCommandBytes())));
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 
+#include "command_buffers.h"
 #include "command_encoder.h"
 #include "joined_args.h"
 #include "js_args.h"
@@ -285,7 +286,7 @@ Napi::Value BatchWrap::AppendJoined(const Napi::CallbackInfo& info) {
   size_t mark = out_.size();
   // Room for every header: "$<len>\r\n" and "\r\n" per argument, up to 16 per command head.
   size_t need = mark + n + argCount * 16 + commands * 16;
-  if (ok && out_.capacity() < need) out_.reserve(std::max(need, out_.capacity() * 2));
+  if (ok) reserveCommandBytes(out_, need);
   size_t next = 0;
   const char* at = src;  // argument `next`
   const char* end = src + n;
@@ -320,10 +321,12 @@ Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {
   if (t == napi_string) {
     size_t size = 0;
     napi_get_value_string_utf8(env, info[0], nullptr, 0, &size);
+    roomForCommandBytes(out_, size + 1);
     out_.resize(at + size + 1);
     napi_get_value_string_utf8(env, info[0], &out_[at], size + 1, &size);
     out_.resize(at + size);
   } else if (t == napi_object && bytesOf(env, info[0], &data, &len)) {
+    roomForCommandBytes(out_, len);
     out_.append(data, len);
   } else {
     Napi::TypeError::New(env, "write() data must be a string or a Buffer").ThrowAsJavaScriptException();
@@ -349,7 +352,7 @@ Napi::Value BatchWrap::Write(const Napi::CallbackInfo& info) {
 
 void BatchWrap::acceptResult(std::unique_ptr<Job> job) {
   busy_ = false;
-  std::string().swap(job->out);  // the sent commands are not needed any more
+  recycleCommandBytes(job->out);  // sent: its memory serves the next large batch
   job->conn.reset();
   result_ = std::move(job);
 }

@@ -1,5 +1,6 @@
 #include "js_args.h"
 
+#include "command_buffers.h"
 #include "command_encoder.h"
 
 namespace libredis {
@@ -16,6 +17,7 @@ bool appendString(napi_env env, napi_value v, std::string& out) {
     return true;
   }
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return false;
+  roomForCommandBytes(out, n + 32);
   appendBulkHeader(out, n);
   size_t at = out.size();
   out.resize(at + n + 1);
@@ -44,6 +46,7 @@ bool appendArg(napi_env env, napi_value v, std::string& out) {
   const char* data;
   size_t len;
   if (t == napi_object && bytesOf(env, v, &data, &len)) {
+    roomForCommandBytes(out, len + 32);  // "$<len>\r\n" + data + "\r\n"
     appendBulk(out, data, len);
     return true;
   }

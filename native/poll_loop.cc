@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "batch_wrap.h"
+#include "command_buffers.h"
 #include "reply_values.h"
 
 namespace libredis {
@@ -446,6 +447,7 @@ void PollLoop::drain(napi_env env) {
     napi_open_handle_scope(env, &scope);
     if (exec->jobs.size() == 1 && exec->jobs[0]->valueMode != ValueMode::kNone) {
       settleValue(env, exec);
+      recycleCommandBytes(exec->jobs[0]->out);
     } else {
       for (auto& job : exec->jobs) {
         BatchWrap* batch = job->batch;

@@ -67,6 +67,8 @@ export interface NativeBinding {
     liveJobs: number;
     liveConnections: number;
     openSockets: number;
+    /** Memory this thread keeps for the next large batch (see native/command_buffers.h). */
+    pooledCommandBytes: number;
   };
   /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */
   parseChunks(
