@@ -56,14 +56,21 @@ napi_value bufferFrom(napi_env env, std::string&& bytes) {
   napi_value result = nullptr;
   if (bytes.size() > kCopyLimit) {
     auto* owned = new std::string(std::move(bytes));
+    const int64_t cap = static_cast<int64_t>(owned->capacity());
+    int64_t ignored;
+    napi_adjust_external_memory(env, cap, &ignored);  // freeString takes it back
     napi_status st = napi_create_external_buffer(env, owned->size(), &(*owned)[0], freeString, owned, &result);
-    if (st == napi_ok) {
-      int64_t ignored;
-      napi_adjust_external_memory(env, static_cast<int64_t>(owned->capacity()), &ignored);
-      return result;
+    if (st == napi_ok) return result;
+    // Only when Node's Buffer::New itself failed has it called (or queued)
+    // freeString; a refusal before that (a worker being terminated) leaves
+    // `owned` with us.
+    if (st == napi_generic_failure) return nullptr;
+    napi_adjust_external_memory(env, -cap, &ignored);
+    if (st != napi_no_external_buffers_allowed) {
+      delete owned;
+      return nullptr;
     }
-    if (st != napi_no_external_buffers_allowed) return nullptr;  // Node already freed `owned`
-    bytes = std::move(*owned);                                   // external buffers refused (a memory cage): copy
+    bytes = std::move(*owned);  // external buffers refused (a memory cage): copy
     delete owned;
   }
   void* data;
@@ -85,16 +92,20 @@ napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
   napi_value ab = nullptr;
   if (bytes > kCopyLimit) {
     auto* owned = new std::vector<int32_t>(std::move(values));
+    const int64_t cap = static_cast<int64_t>(owned->capacity() * sizeof(int32_t));
+    int64_t ignored;
+    napi_adjust_external_memory(env, cap, &ignored);  // freeRecords takes it back
     napi_status st = napi_create_external_arraybuffer(env, owned->data(), bytes, freeRecords, owned, &ab);
-    if (st == napi_ok) {
-      int64_t ignored;
-      napi_adjust_external_memory(env, static_cast<int64_t>(owned->capacity() * sizeof(int32_t)), &ignored);
-    } else if (st == napi_no_external_buffers_allowed) {
+    if (st == napi_generic_failure) return nullptr;  // Node called (or queued) freeRecords; see bufferFrom
+    if (st != napi_ok) {
+      napi_adjust_external_memory(env, -cap, &ignored);
+      if (st != napi_no_external_buffers_allowed) {
+        delete owned;
+        return nullptr;
+      }
       values = std::move(*owned);
       delete owned;
       ab = nullptr;
-    } else {
-      return nullptr;
     }
   }
   if (ab == nullptr) {
@@ -147,6 +158,7 @@ Napi::Function BatchWrap::Init(Napi::Env env) {
 }
 
 BatchWrap::BatchWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BatchWrap>(info) {
+  if (IsEmpty()) return;  // napi_wrap failed (a worker being terminated): the object is not ours
   napi_type_tag_object(info.Env(), info.This(), &kBatchTag);
 }
 
@@ -367,8 +379,8 @@ Napi::Value BatchWrap::TakeResult(const Napi::CallbackInfo& info) {
   if (records == nullptr) return Napi::Value();
   napi_value payload = bufferFrom(env, std::move(job->replies.payload));
   if (payload == nullptr) return Napi::Value();
-  napi_value out;
-  napi_create_array_with_length(env, 4, &out);
+  napi_value out = nullptr;
+  if (napi_create_array_with_length(env, 4, &out) != napi_ok) return Napi::Value();
   napi_set_element(env, out, 0, records);
   napi_set_element(env, out, 1, payload);
   napi_value err;

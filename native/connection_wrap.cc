@@ -14,6 +14,9 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
 // handshake?: Array<Array<string>>); validated in JS. The handshake commands
 // (AUTH, SELECT) are sent first on every new socket.
 ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
+  // napi_wrap failed (a worker being terminated): nothing would ever free
+  // what this constructor acquires, so acquire nothing.
+  if (IsEmpty()) return;
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsBoolean() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsString()) {
     Napi::TypeError::New(env, "NativeConnection(isUnix, host, port, label)").ThrowAsJavaScriptException();
@@ -67,6 +70,7 @@ ConnectionWrap::~ConnectionWrap() {
 // close(reason): fails whatever is pending on it and closes the socket; the
 // next execute reconnects.
 Napi::Value ConnectionWrap::Close(const Napi::CallbackInfo& info) {
+  if (!loop_ || !state_) return Napi::Value();  // never fully constructed
   std::string reason = "connection to " + state_->address().label + " was closed by the client";
   if (info.Length() > 0 && info[0].IsString()) reason = info[0].As<Napi::String>().Utf8Value();
   loop_->closeConnection(state_, true, reason);

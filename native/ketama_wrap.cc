@@ -16,7 +16,7 @@ Napi::Function KetamaWrap::Init(Napi::Env env) {
                      });
 }
 
-KetamaWrap::KetamaWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KetamaWrap>(info) {}
+KetamaWrap::KetamaWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KetamaWrap>(info) {}  // holds nothing else
 
 // addServer(host, port, weight); validated in JS.
 Napi::Value KetamaWrap::AddServer(const Napi::CallbackInfo& info) {
@@ -33,12 +33,16 @@ Napi::Value KetamaWrap::CreateContinuum(const Napi::CallbackInfo&) {
 // lookupFunction(): a function bound to this ring, so a lookup from JS skips
 // unwrapping the object; the ring lives as long as the function holds `this`.
 Napi::Value KetamaWrap::LookupFunction(const Napi::CallbackInfo& info) {
-  napi_value fn;
-  napi_create_function(info.Env(), "getServerOrdinal", NAPI_AUTO_LENGTH, BoundLookup, &ring_, &fn);
-  // Keep the wrapper (and so the ring) alive as long as the function is.
-  napi_value self = info.This();
-  napi_set_named_property(info.Env(), fn, "ring", self);
-  return Napi::Value(info.Env(), fn);
+  napi_env env = info.Env();
+  napi_value fn = nullptr;
+  // The function keeps the wrapper (and so the ring) alive through a
+  // read-only property; it is never handed out without it. Either call can
+  // fail while a worker is being terminated.
+  napi_property_descriptor ring = {"ring", nullptr, nullptr, nullptr, nullptr, info.This(), napi_default, nullptr};
+  if (napi_create_function(env, "getServerOrdinal", NAPI_AUTO_LENGTH, BoundLookup, &ring_, &fn) != napi_ok ||
+      napi_define_properties(env, fn, 1, &ring) != napi_ok)
+    return Napi::Value();
+  return Napi::Value(env, fn);
 }
 
 napi_value KetamaWrap::BoundLookup(napi_env env, napi_callback_info cbinfo) {

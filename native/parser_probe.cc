@@ -22,6 +22,22 @@ class ProbeTarget : public ReplyTarget {
   uint32_t limit_;
 };
 
+// limits[name] into *out when it is a number; false (with an exception
+// pending) when reading it threw or it is something else.
+bool readLimit(napi_env env, napi_value limits, const char* name, double* out) {
+  bool has = false;
+  napi_value v = nullptr;
+  napi_valuetype t = napi_undefined;
+  if (napi_has_named_property(env, limits, name, &has) != napi_ok) return false;
+  if (!has) return true;
+  if (napi_get_named_property(env, limits, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return false;
+  if (t != napi_number) {
+    napi_throw_type_error(env, nullptr, "parseChunks: limits must be numbers");
+    return false;
+  }
+  return napi_get_value_double(env, v, out) == napi_ok;
+}
+
 }  // namespace
 
 Napi::Value ParseChunks(const Napi::CallbackInfo& info) {
@@ -32,11 +48,13 @@ Napi::Value ParseChunks(const Napi::CallbackInfo& info) {
   }
   ParserLimits limits;
   if (info.Length() > 2 && info[2].IsObject()) {
-    Napi::Object o = info[2].As<Napi::Object>();
-    if (o.Has("maxDepth")) limits.maxDepth = o.Get("maxDepth").As<Napi::Number>().Uint32Value();
-    if (o.Has("maxBulkBytes")) {
-      limits.maxBulkBytes = static_cast<uint64_t>(o.Get("maxBulkBytes").As<Napi::Number>().DoubleValue());
-    }
+    // Read through raw calls: a getter may throw, and a node-addon-api value
+    // left empty by a failed Get aborts the process when used.
+    napi_value o = info[2];
+    double depth = limits.maxDepth, bulk = static_cast<double>(limits.maxBulkBytes);
+    if (!readLimit(env, o, "maxDepth", &depth) || !readLimit(env, o, "maxBulkBytes", &bulk)) return Napi::Value();
+    limits.maxDepth = static_cast<uint32_t>(depth);
+    limits.maxBulkBytes = static_cast<uint64_t>(bulk);
   }
   RespParser parser(limits);
   ProbeTarget target(info[1].As<Napi::Number>().Uint32Value());
@@ -56,6 +74,7 @@ Napi::Value ParseChunks(const Napi::CallbackInfo& info) {
   }
   std::vector<int32_t>& rec = target.sink.records;
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, rec.size() * sizeof(int32_t));
+  if (ab.IsEmpty()) return Napi::Value();  // refused (a worker being terminated)
   if (!rec.empty()) memcpy(ab.Data(), rec.data(), rec.size() * sizeof(int32_t));
   Napi::Array out = Napi::Array::New(env, 4);
   out.Set(0u, Napi::TypedArrayOf<int32_t>::New(env, rec.size(), ab, 0));

@@ -43,7 +43,7 @@ int64_t spinMicros() {
 }  // namespace
 
 PollLoop::PollLoop(napi_env env) : env_(env) {
-  napi_value name;
+  napi_value name = nullptr;
   napi_create_string_utf8(env, "libredis.poll", NAPI_AUTO_LENGTH, &name);
   napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, callJs, &tsfn_);
   // Only pending work keeps the process alive; see submit() and drain().
@@ -402,7 +402,7 @@ void PollLoop::settleValue(napi_env env, Execution* exec) {
     kind = -1;
   }
   if (kind != EK_NONE) {
-    napi_value msg, err, kindValue;
+    napi_value msg = nullptr, err = nullptr, kindValue = nullptr;
     napi_create_string_utf8(env, message->data(), message->size(), &msg);
     napi_create_error(env, nullptr, msg, &err);
     napi_create_int32(env, kind, &kindValue);
@@ -416,19 +416,26 @@ void PollLoop::settleValue(napi_env env, Execution* exec) {
     napi_resolve_deferred(env, exec->deferred, value);
     return;
   }
-  // The reply arrived but cannot become a JS value: a string past V8's
-  // length limit (about 512 MiB). Reject, as Buffer#toString does, rather
-  // than leave the promise pending; the bytes are readable as a Buffer.
-  napi_value pending;
-  napi_get_and_clear_last_exception(env, &pending);
-  napi_value code, msg, err;
-  napi_create_string_utf8(env, "ERR_STRING_TOO_LONG", NAPI_AUTO_LENGTH, &code);
-  std::string text = "the reply (" + std::to_string(job.replies.payload.size()) +
-                     " bytes) cannot be made into a JS value: a string longer than V8 allows; read it as a "
-                     "Buffer (getBuffer, callBuffer or a Batch)";
-  napi_create_string_utf8(env, text.data(), text.size(), &msg);
-  napi_create_error(env, code, msg, &err);
-  napi_reject_deferred(env, exec->deferred, err);
+  // The reply arrived but cannot become a JS value. Reject rather than leave
+  // the promise pending: with what Node threw, if it threw; else, for a
+  // string past V8's length limit (about 512 MiB), as Buffer#toString does.
+  // The bytes stay readable as a Buffer.
+  napi_value err = nullptr;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &err);
+  if (err == nullptr) {
+    const bool buffers = job.valueMode == ValueMode::kBuffers;
+    std::string text = "the reply (" + std::to_string(job.replies.payload.size()) + " bytes) " +
+                       (buffers ? "could not be made into Buffers (out of memory)"
+                                : "cannot be made into a JS value: a string longer than V8 allows; read it as a "
+                                  "Buffer (getBuffer, callBuffer or a Batch)");
+    napi_value code = nullptr, msg = nullptr;
+    napi_create_string_utf8(env, buffers ? "ERR_MEMORY_ALLOCATION_FAILED" : "ERR_STRING_TOO_LONG", NAPI_AUTO_LENGTH,
+                            &code);
+    napi_create_string_utf8(env, text.data(), text.size(), &msg);
+    napi_create_error(env, code, msg, &err);
+  }
+  if (err != nullptr) napi_reject_deferred(env, exec->deferred, err);
 }
 
 void PollLoop::callJs(napi_env env, napi_value, void* context, void*) {

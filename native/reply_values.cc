@@ -29,7 +29,7 @@ napi_value replyValue(napi_env env, const PackedReplies& replies, size_t* index,
     }
     case RT_ERROR: {
       text = replyText(replies, i, &len);
-      napi_value msg;
+      napi_value msg = nullptr;
       napi_create_string_utf8(env, text, len, &msg);
       napi_create_error(env, nullptr, msg, &v);
       break;

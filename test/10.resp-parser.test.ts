@@ -511,6 +511,20 @@ describe('RESP parser: malformed input', () => {
     expect(r2.error).toMatch(/nested deeper than/);
   });
 
+  it('the probe refuses limits it cannot read (a throwing getter, a string) without taking the process down', () => {
+    const ok = [Buffer.from('+OK\r\n')];
+    const throwing = {
+      get maxDepth(): number {
+        throw new RangeError('no depth today');
+      },
+    };
+    expect(() => native.parseChunks(ok, 1, throwing)).toThrow('no depth today');
+    expect(() => native.parseChunks(ok, 1, { maxBulkBytes: '5' as unknown as number })).toThrow(
+      'parseChunks: limits must be numbers',
+    );
+    expect(parse(ok, 1, { maxDepth: 1 }).completed).toBe(1);
+  });
+
   it('rejects a reply beyond the number of replies awaited', () => {
     const r = expectError('+OK\r\n:1\r\n', /reply ':1' arrived with no command waiting for it/, 1);
     expect(r.completed).toBe(1);

@@ -2,6 +2,8 @@
 // of /work/shared/KETAMA.md, and against a JS reference ring written here
 // straight from that description (node:crypto MD5, Math.fround).
 import { createHash } from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Ketama, Libredis } from '../src/index';
 import { prng } from './helpers/util';
@@ -189,6 +191,29 @@ describe('Ketama: life cycle', () => {
     expect(ring.getServerAddress(4)).toBe('10.0.1.5:11211');
     ring.createContinuum();
     expect(ring.getServerOrdinal('piet5234')).toBe(4);
+  });
+
+  it('the bound lookup keeps its ring alive on its own, through a property that cannot be removed', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    let ring: Ketama | undefined = new Ketama();
+    for (const s of EIGHT) ring.addServer(s.host, s.port, s.weight);
+    ring.createContinuum();
+    const lookup = (ring as unknown as { _lookup: ((key: string) => number) & { ring?: unknown } })._lookup;
+    expect(Object.getOwnPropertyDescriptor(lookup, 'ring')).toMatchObject({
+      writable: false,
+      configurable: false,
+      enumerable: false,
+    });
+    expect(() => {
+      delete lookup.ring;
+    }).toThrow(TypeError);
+    expect(() => {
+      lookup.ring = null;
+    }).toThrow(TypeError);
+    ring = undefined;
+    for (let i = 0; i < 3; i++) gc();
+    expect(lookup('piet5234')).toBe(4);
   });
 
   it('createContinuum with no servers does nothing; servers can still be added and the ring built', () => {
