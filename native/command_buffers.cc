@@ -44,7 +44,7 @@ void reserveCommandBytes(std::string& out, size_t need) {
   out.reserve(std::max(need, out.capacity() * 2));
 }
 
-void recycleCommandBytes(std::string& s) {
+void poolCommandBytes(std::string& s) {
   const size_t cap = s.capacity();
   Pool& p = pool;
   if (cap >= kPooledCommandBytes && p.free.size() < kSlots && p.bytes + cap <= kMaxPooledBytes) {

@@ -24,10 +24,21 @@ inline void roomForCommandBytes(std::string& out, size_t extra) {
   if (out.capacity() - out.size() < extra) reserveCommandBytes(out, out.size() + extra);
 }
 
+// Keeps a large `s` in the pool if it has room (JS thread only: the pool is
+// thread-local); frees it otherwise. Leaves `s` empty with no memory.
+void poolCommandBytes(std::string& s);
+
 // `s` has been sent and is not needed any more: keeps its memory for the next
 // large batch when it is large and the pool has room, else frees it. Leaves
-// `s` empty with no memory. JS thread only (the pool is thread-local).
-void recycleCommandBytes(std::string& s);
+// `s` empty with no memory. Small buffers (every single command) never
+// touch the thread-local pool.
+inline void recycleCommandBytes(std::string& s) {
+  if (s.capacity() >= kPooledCommandBytes) {
+    poolCommandBytes(s);
+  } else {
+    std::string().swap(s);
+  }
+}
 
 // Bytes currently held by this thread's pool (for tests and stats).
 size_t pooledCommandBytes();
