@@ -91,11 +91,11 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
   std::vector<std::shared_ptr<ConnState>> conns;
   for (size_t i = 1; i < argc; i += 2) {
     const std::shared_ptr<ConnState>* conn = connectionFor(env, info[i]);
-    if (conn != nullptr) conns.push_back(*conn);
     if (conn == nullptr) {
       Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
       return Napi::Value();
     }
+    conns.push_back(*conn);
     if (!hasTag(env, info[i + 1], kBatchTag)) {
       Napi::TypeError::New(env, "expected a Batch").ThrowAsJavaScriptException();
       return Napi::Value();

@@ -44,69 +44,72 @@ class Scratch {
 };
 thread_local Scratch joinScratch;
 
-void freeString(napi_env env, void*, void* hint) {
-  auto* s = static_cast<std::string*>(hint);
+// Bytes a container holds on the heap, as reported to V8.
+template <typename C>
+int64_t heapBytes(const C& c) {
+  return static_cast<int64_t>(c.capacity() * sizeof(typename C::value_type));
+}
+
+template <typename C>
+void freeOwned(napi_env env, void*, void* hint) {
+  auto* c = static_cast<C*>(hint);
   int64_t ignored;
-  napi_adjust_external_memory(env, -static_cast<int64_t>(s->capacity()), &ignored);
-  delete s;
+  napi_adjust_external_memory(env, -heapBytes(*c), &ignored);
+  delete c;
+}
+
+// Moves `data` into memory a JS object owns, without a copy: `create(owned,
+// finalize, result)` makes the object (napi_create_external_buffer or _arraybuffer).
+// napi_ok: *result is set. napi_no_external_buffers_allowed (a memory cage):
+// `data` is back as it was, for the caller to copy. Any other status: failed,
+// with nothing leaked. Only when Node's Buffer::New itself failed
+// (napi_generic_failure) has Node called (or queued) the finalizer; a refusal
+// before that (a worker being terminated) leaves the memory with us.
+template <typename C, typename Create>
+napi_status handOver(napi_env env, C& data, Create create, napi_value* result) {
+  auto* owned = new C(std::move(data));
+  const int64_t bytes = heapBytes(*owned);
+  int64_t ignored;
+  napi_adjust_external_memory(env, bytes, &ignored);  // freeOwned takes it back
+  const napi_status st = create(owned, &freeOwned<C>, result);
+  if (st == napi_ok || st == napi_generic_failure) return st;
+  napi_adjust_external_memory(env, -bytes, &ignored);
+  if (st == napi_no_external_buffers_allowed) data = std::move(*owned);
+  delete owned;
+  return st;
 }
 
 // Returns nullptr with a JS exception pending when Node refuses the buffer.
 napi_value bufferFrom(napi_env env, std::string&& bytes) {
   napi_value result = nullptr;
   if (bytes.size() > kCopyLimit) {
-    auto* owned = new std::string(std::move(bytes));
-    const int64_t cap = static_cast<int64_t>(owned->capacity());
-    int64_t ignored;
-    napi_adjust_external_memory(env, cap, &ignored);  // freeString takes it back
-    napi_status st = napi_create_external_buffer(env, owned->size(), &(*owned)[0], freeString, owned, &result);
-    if (st == napi_ok) return result;
-    // Only when Node's Buffer::New itself failed has it called (or queued)
-    // freeString; a refusal before that (a worker being terminated) leaves
-    // `owned` with us.
-    if (st == napi_generic_failure) return nullptr;
-    napi_adjust_external_memory(env, -cap, &ignored);
-    if (st != napi_no_external_buffers_allowed) {
-      delete owned;
-      return nullptr;
-    }
-    bytes = std::move(*owned);  // external buffers refused (a memory cage): copy
-    delete owned;
+    const napi_status st = handOver(
+        env, bytes,
+        [env](std::string* s, napi_finalize finalize, napi_value* r) {
+          return napi_create_external_buffer(env, s->size(), &(*s)[0], finalize, s, r);
+        },
+        &result);
+    if (st != napi_no_external_buffers_allowed) return st == napi_ok ? result : nullptr;
   }
   void* data;
   if (napi_create_buffer_copy(env, bytes.size(), bytes.data(), &data, &result) != napi_ok) return nullptr;
   return result;
 }
 
-void freeRecords(napi_env env, void*, void* hint) {
-  auto* v = static_cast<std::vector<int32_t>*>(hint);
-  int64_t ignored;
-  napi_adjust_external_memory(env, -static_cast<int64_t>(v->capacity() * sizeof(int32_t)), &ignored);
-  delete v;
-}
-
 // Returns nullptr with a JS exception pending when Node refuses the memory.
 napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
-  size_t count = values.size();
-  size_t bytes = count * sizeof(int32_t);
+  const size_t count = values.size();
+  const size_t bytes = count * sizeof(int32_t);
   napi_value ab = nullptr;
   if (bytes > kCopyLimit) {
-    auto* owned = new std::vector<int32_t>(std::move(values));
-    const int64_t cap = static_cast<int64_t>(owned->capacity() * sizeof(int32_t));
-    int64_t ignored;
-    napi_adjust_external_memory(env, cap, &ignored);  // freeRecords takes it back
-    napi_status st = napi_create_external_arraybuffer(env, owned->data(), bytes, freeRecords, owned, &ab);
-    if (st == napi_generic_failure) return nullptr;  // Node called (or queued) freeRecords; see bufferFrom
-    if (st != napi_ok) {
-      napi_adjust_external_memory(env, -cap, &ignored);
-      if (st != napi_no_external_buffers_allowed) {
-        delete owned;
-        return nullptr;
-      }
-      values = std::move(*owned);
-      delete owned;
-      ab = nullptr;
-    }
+    const napi_status st = handOver(
+        env, values,
+        [env, bytes](std::vector<int32_t>* v, napi_finalize finalize, napi_value* r) {
+          return napi_create_external_arraybuffer(env, v->data(), bytes, finalize, v, r);
+        },
+        &ab);
+    if (st != napi_ok && st != napi_no_external_buffers_allowed) return nullptr;
+    if (st != napi_ok) ab = nullptr;
   }
   if (ab == nullptr) {
     void* data = nullptr;
@@ -132,6 +135,16 @@ uint32_t appendHead(std::string& out, int32_t code) {
   uint32_t nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
   appendArrayHeader(out, nargs);
   return nargs;
+}
+
+// The elements of an Int32Array, or false for anything else.
+bool int32ArrayOf(napi_env env, napi_value v, const int32_t** data, size_t* len) {
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_int32_array)
+    return false;
+  *data = static_cast<const int32_t*>(p);
+  return true;
 }
 
 // A batch's reply count is a uint32, as in the reply records.
@@ -251,15 +264,9 @@ Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
 // Reads appendQueued's and appendJoined's (shape, commands) arguments.
 bool BatchWrap::readShape(napi_env env, napi_value shapeValue, napi_value countValue, const int32_t** shape,
                           uint32_t* commands) {
-  napi_typedarray_type type;
   size_t len = 0;
-  void* data = nullptr;
-  if (napi_get_typedarray_info(env, shapeValue, &type, &len, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array || napi_get_value_uint32(env, countValue, commands) != napi_ok || *commands > len) {
-    return false;
-  }
-  *shape = static_cast<const int32_t*>(data);
-  return true;
+  return int32ArrayOf(env, shapeValue, shape, &len) && napi_get_value_uint32(env, countValue, commands) == napi_ok &&
+         *commands <= len;
 }
 
 // appendJoined(joined: string, lengths: Int32Array, shape: Int32Array,
@@ -271,18 +278,15 @@ Napi::Value BatchWrap::AppendJoined(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   const int32_t* shape = nullptr;
   uint32_t commands = 0;
-  napi_typedarray_type type;
+  const int32_t* units = nullptr;
   size_t argCount = 0;
-  void* lensData = nullptr;
   napi_valuetype t = napi_undefined;
   if (info.Length() < 4 || napi_typeof(env, info[0], &t) != napi_ok || t != napi_string ||
-      napi_get_typedarray_info(env, info[1], &type, &argCount, &lensData, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array || !readShape(env, info[2], info[3], &shape, &commands)) {
+      !int32ArrayOf(env, info[1], &units, &argCount) || !readShape(env, info[2], info[3], &shape, &commands)) {
     Napi::TypeError::New(env, "appendJoined(joined, lengths, shape, commands)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
   if (tooMany(env, count_, commands)) return Napi::Value();
-  const int32_t* units = static_cast<const int32_t*>(lensData);
   size_t totalUnits = 0;
   napi_get_value_string_utf16(env, info[0], nullptr, 0, &totalUnits);
 

@@ -315,18 +315,17 @@ void ConnState::finish(Job* job) {
 
 // Called when the handshake's replies are all in, possibly in the middle of
 // a parse: an error is only noted here, and the connection is failed once
-// the parser has returned (see readAvailable).
-bool ConnState::finishHandshake() {
+// the parser has returned (see consume).
+void ConnState::finishHandshake() {
   const PackedReplies& r = handshake_->replies;
   for (size_t i = 0; i < r.count(); i++) {
     const int32_t* rec = &r.records[i * kRecordFields];
     if (rec[0] == RT_ERROR && rec[1] == 1) {
       std::string text(r.payload.data() + static_cast<uint32_t>(rec[3]), static_cast<uint32_t>(rec[2]));
       handshakeError_ = "connection to " + addr_.label + " was refused by the server at setup (AUTH/SELECT): " + text;
-      return false;
+      return;
     }
   }
-  return true;
 }
 
 std::string ConnState::describeTimeout(const Job* job) const {

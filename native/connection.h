@@ -90,7 +90,7 @@ class ConnState : public ReplyTarget, public std::enable_shared_from_this<ConnSt
   bool closeWhenIdle_ = false;
   std::unique_ptr<Job> handshake_;  // reused on every connect
   std::string handshakeError_;      // set during a parse, acted on after it
-  bool finishHandshake();
+  void finishHandshake();
 };
 
 }  // namespace libredis

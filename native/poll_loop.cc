@@ -156,8 +156,10 @@ void PollLoop::flush() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     flushSeq_++;
-    for (Execution* e : pending_) e->flushSeq = flushSeq_;
-    for (Execution* e : pending_) controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
+    for (Execution* e : pending_) {
+      e->flushSeq = flushSeq_;
+      controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
+    }
     pending_.clear();
   }
   hasWork_.store(true);
