@@ -6,7 +6,7 @@ import type { Connection } from './connection';
 import { ReplyError } from './errors';
 import type { Ketama } from './ketama';
 import { hashedPart, keyPositions } from './key-routing';
-import { Libredis } from './libredis';
+import { Libredis, type LibredisOptions } from './libredis';
 import type { ReplyValue } from './reply';
 import { ShardedTransaction } from './sharded-transaction';
 
@@ -68,17 +68,18 @@ export class ShardedClient {
   private readonly _servers: Server[] = [];
   private readonly _timeoutMs: number;
   private readonly _hashTag: boolean;
-  private readonly _options: ShardedClientOptions;
+  // AUTH/SELECT for every connection, the watch() ones included.
+  private readonly _setup: LibredisOptions;
 
   constructor(options: ShardedClientOptions) {
     if (options === null || typeof options !== 'object' || !Array.isArray(options.servers)) {
       throw new TypeError(`ShardedClient: options.servers must be an array, got ${describe(options?.servers)}`);
     }
     if (options.servers.length === 0) throw new TypeError('ShardedClient: options.servers is empty');
-    this._options = { ...options };
+    this._setup = { password: options.password, username: options.username, db: options.db };
     this._timeoutMs = checkTimeout(options.timeoutMs ?? 5000, 'ShardedClient');
     this._hashTag = options.hashTag === true;
-    this._libredis = new Libredis({ password: options.password, username: options.username, db: options.db });
+    this._libredis = new Libredis(this._setup);
     this._ring = this._libredis.createKetama();
     options.servers.forEach((spec, i) => {
       const { host, port, weight } = parseServer(spec, i);
@@ -193,17 +194,11 @@ export class ShardedClient {
   }
   /** HGETALL as an object of field → value. */
   async hgetall(key: Arg): Promise<Record<string, string>> {
-    const flat = (await this._one('HGETALL', key)) as string[];
-    const out: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
-    return out;
+    return pairsToObject((await this._one('HGETALL', key)) as string[], (field) => field);
   }
   /** HGETALL as an object of field (UTF-8) → value (Buffer). */
   async hgetallBuffer(key: Arg): Promise<Record<string, Buffer>> {
-    const flat = (await this._oneBuffer('HGETALL', key)) as Buffer[];
-    const out: Record<string, Buffer> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i].toString()] = flat[i + 1];
-    return out;
+    return pairsToObject((await this._oneBuffer('HGETALL', key)) as Buffer[], (field) => field.toString());
   }
   hdel(key: Arg, ...fields: Arg[]): Promise<number> {
     return this._one('HDEL', key, ...fields) as Promise<number>;
@@ -298,15 +293,9 @@ export class ShardedClient {
   /** Sets every pair, each on its key's server, in parallel. */
   async mset(pairs: Record<string, Arg> | Array<[Arg, Arg]>): Promise<'OK'> {
     const entries: Array<[Arg, Arg]> = Array.isArray(pairs) ? pairs : Object.entries(pairs);
-    const values = new Map<Arg, Arg>();
-    const groups = this._groupKeys(
-      entries.map(([k, v]) => {
-        values.set(k, v);
-        return k;
-      }),
-      'mset',
-    );
-    await this._perServer(groups, (group) => ['MSET', ...group.keys.flatMap((k) => [k, values.get(k) as Arg])]);
+    const keys = entries.map(([k]) => k);
+    const groups = this._groupKeys(keys, 'mset');
+    await this._perServer(groups, (group) => ['MSET', ...group.positions.flatMap((at) => entries[at])]);
     return 'OK';
   }
 
@@ -415,11 +404,7 @@ export class ShardedClient {
   async watch(key: Arg, ...more: Arg[]): Promise<ShardedTransaction> {
     const server = this._route('WATCH', [key, ...more]);
     // WATCH belongs to a connection, and the shared one carries other callers' commands.
-    const own = new Libredis({
-      password: this._options.password,
-      username: this._options.username,
-      db: this._options.db,
-    });
+    const own = new Libredis(this._setup);
     const connection = own.getConnection(this._servers[server].address);
     await connection.call('WATCH', key, ...more);
     return new ShardedTransaction(this, server, connection, true);
@@ -443,10 +428,11 @@ export class ShardedClient {
     }
     const server = this._ordinal(args[positions[0]]);
     for (let i = 1; i < positions.length; i++) {
-      if (this._ordinal(args[positions[i]]) !== server) {
+      const other = this._ordinal(args[positions[i]]);
+      if (other !== server) {
         throw new TypeError(
-          `${command}: its keys live on different servers (${this.serverFor(args[positions[0]])} and ` +
-            `${this.serverFor(args[positions[i]])}); use the split commands, a pipeline or hash tags`,
+          `${command}: its keys live on different servers (${this._servers[server].address} and ` +
+            `${this._servers[other].address}); use the split commands, a pipeline or hash tags`,
         );
       }
     }
@@ -480,10 +466,10 @@ export class ShardedClient {
     }
   }
 
-  // Typed single-key methods: the key is the first argument.
-  private _keyed(command: string, args: Arg[], buffers: boolean): Promise<ReplyValue> {
+  // Typed single-key methods: the key follows the command name.
+  private _keyed(cmd: [string, ...Arg[]], buffers: boolean): Promise<ReplyValue> {
     try {
-      return this._send(this._ordinal(args[0]), [command, ...args], buffers);
+      return this._send(this._ordinal(cmd[1]), cmd, buffers);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -500,12 +486,12 @@ export class ShardedClient {
     return this._servers[server].connection._get(method, key, this._timeoutMs, buffers);
   }
 
-  private _one(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    return this._keyed(command, args, false);
+  private _one(...cmd: [string, ...Arg[]]): Promise<ReplyValue> {
+    return this._keyed(cmd, false);
   }
 
-  private _oneBuffer(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    return this._keyed(command, args, true);
+  private _oneBuffer(...cmd: [string, ...Arg[]]): Promise<ReplyValue> {
+    return this._keyed(cmd, true);
   }
 
   private async _mget(keys: Arg[], method: string, buffers: boolean): Promise<Array<ReplyValue>> {
@@ -546,14 +532,11 @@ export class ShardedClient {
     build: (group: G) => Arg[],
     buffers = false,
   ): Promise<Map<number, ReplyValue>> {
-    const executor = this._libredis.createExecutor();
     const batches = new Map<number, Batch>();
     for (const [server, group] of groups) {
-      const batch = this._libredis.createBatch().cmd(...(build(group) as [string, ...Arg[]]));
-      batches.set(server, batch);
-      executor.add(this._servers[server].connection, batch);
+      batches.set(server, this._libredis.createBatch().cmd(...(build(group) as [string, ...Arg[]])));
     }
-    await executor.execute(this._timeoutMs);
+    await this._executeOn(batches);
     const replies = new Map<number, ReplyValue>();
     for (const [server, batch] of batches) {
       const failure = batch.failure();
@@ -563,6 +546,13 @@ export class ShardedClient {
       replies.set(server, value);
     }
     return replies;
+  }
+
+  /** @internal Executes each server's batch through one Executor under the client's deadline. */
+  _executeOn(batches: Iterable<[number, Batch]>): Promise<boolean> {
+    const executor = this._libredis.createExecutor();
+    for (const [server, batch] of batches) executor.add(this._servers[server].connection, batch);
+    return executor.execute(this._timeoutMs);
   }
 
   private async _summed(command: string, keys: Arg[]): Promise<number> {
@@ -597,22 +587,28 @@ export class ShardedPipeline {
     return this;
   }
   get(key: Arg): this {
-    return this.call('GET', key);
+    return this._keyed('GET', key);
   }
   set(key: Arg, value: Arg): this {
-    return this.call('SET', key, value);
+    return this._keyed('SET', key, value);
   }
   incr(key: Arg): this {
-    return this.call('INCR', key);
+    return this._keyed('INCR', key);
   }
   del(key: Arg): this {
-    return this.call('DEL', key);
+    return this._keyed('DEL', key);
   }
   hset(key: Arg, field: Arg, value: Arg): this {
-    return this.call('HSET', key, field, value);
+    return this._keyed('HSET', key, field, value);
   }
   hget(key: Arg, field: Arg): this {
-    return this.call('HGET', key, field);
+    return this._keyed('HGET', key, field);
+  }
+
+  // The helpers above: the key follows the command name, no table lookup.
+  private _keyed(...cmd: [string, ...Arg[]]): this {
+    this._queued.push({ server: this._client._ordinal(cmd[1]), args: cmd });
+    return this;
   }
 
   /** Number of queued commands. */
@@ -626,7 +622,7 @@ export class ShardedPipeline {
    */
   async exec(options?: { buffers?: boolean }): Promise<Array<ReplyValue | Error>> {
     const queued = this._queued.splice(0);
-    const { libredis, servers, timeoutMs } = this._client._internals;
+    const { libredis } = this._client._internals;
     const batches = new Map<number, { batch: Batch; positions: number[] }>();
     queued.forEach(({ server, args }, at) => {
       let entry = batches.get(server);
@@ -637,9 +633,7 @@ export class ShardedPipeline {
       entry.batch.cmd(...(args as [string, ...Arg[]]));
       entry.positions.push(at);
     });
-    const executor = libredis.createExecutor();
-    for (const [server, { batch }] of batches) executor.add(servers[server].connection, batch);
-    if (batches.size > 0) await executor.execute(timeoutMs);
+    await this._client._executeOn(Array.from(batches, ([server, { batch }]) => [server, batch]));
     const results = new Array<ReplyValue | Error>(queued.length);
     for (const { batch, positions } of batches.values()) {
       const values = batch.values({ buffers: options?.buffers === true });
@@ -652,6 +646,13 @@ export class ShardedPipeline {
     }
     return results;
   }
+}
+
+/** A flat [field, value, ...] reply as an object. */
+function pairsToObject<V>(flat: V[], fieldName: (field: V) => string): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[fieldName(flat[i])] = flat[i + 1];
+  return out;
 }
 
 function parseServer(spec: ServerSpec, i: number): { host: string; port: number; weight: number } {
