@@ -406,7 +406,12 @@ export class ShardedClient {
     // WATCH belongs to a connection, and the shared one carries other callers' commands.
     const own = new Libredis(this._setup);
     const connection = own.getConnection(this._servers[server].address);
-    await connection.call('WATCH', key, ...more);
+    try {
+      await connection._call(this._timeoutMs, toWire(['WATCH', key, ...more], 'watch'));
+    } catch (e) {
+      own.close(); // nobody else will: the transaction is never handed out
+      throw e;
+    }
     return new ShardedTransaction(this, server, connection, true);
   }
 

@@ -3,6 +3,7 @@
 // multi-key commands, whole-ring commands, pipelines, and a dead server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, Libredis, ReplyError, ShardedClient, TimeoutError } from '../src/index';
+import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
@@ -244,6 +245,28 @@ describe('a server that is down', () => {
 });
 
 describe('timeouts', () => {
+  it("watch rejects by the client's timeoutMs on a stalled server, and closes the connection it opened when WATCH fails", async () => {
+    const stalled = await fakeServer(() => {}); // accepts, reads, never answers
+    const slow = new ShardedClient({ servers: [stalled.address], timeoutMs: 300 });
+    const started = performance.now();
+    await expect(slow.watch('watch:stalled')).rejects.toBeInstanceOf(TimeoutError);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(3000); // not the 5 s default of connection.call
+    slow.close();
+
+    // An error reply leaves the socket healthy: only closing it frees it.
+    const refusing = await fakeServer((_chunk, socket) => socket.write('-ERR no watching here\r\n'));
+    const sharded = new ShardedClient({ servers: [refusing.address], timeoutMs: 2000 });
+    const sockets = () => native.stats().openSockets;
+    const before = sockets();
+    await expect(sharded.watch('watch:refused')).rejects.toThrow('no watching here');
+    // The poll thread closes it; wait for that, bounded.
+    for (let i = 0; i < 100 && sockets() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sockets()).toBe(before);
+    sharded.close();
+  });
+
   it('each command settles within timeoutMs when its server stalls; the other server is unaffected', async () => {
     const stalled = await fakeServer(() => {}); // accepts, reads, never answers
     const sharded = new ShardedClient({ servers: [servers[0].address, stalled.address], timeoutMs: 300 });
