@@ -6,14 +6,12 @@
 #   scripts/test-fault.sh [vitest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
-work="$root/build-fault"
+. scripts/addon-variant.sh
+work="$PWD/build-fault"
 shim=test/fault/napi_fault_shim.cc
+prepare_variant "$work"
 mkdir -p "$work/fault"
-cp binding.gyp "$work/"
-rm -rf "$work/native" && cp -r native "$work/native"
 cp "$shim" "$work/fault/"
-ln -sfn "$root/node_modules" "$work/node_modules"
 # The copy also compiles the shim and links each function it WRAPs through it.
 node -e '
 const fs = require("node:fs");
@@ -26,13 +24,6 @@ target.sources.push("fault/napi_fault_shim.cc");
 target.ldflags = [...(target.ldflags ?? []), ...fns.map((f) => `-Wl,--wrap=${f}`)];
 fs.writeFileSync(gypPath, JSON.stringify(gyp, null, 2));
 ' "$work/binding.gyp" "$shim"
-nodedir=()
-prefix="$(dirname "$(command -v node)")/.."
-if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node_api.h" ]; then nodedir=(--nodedir="$prefix"); fi
-(
-  cd "$work"
-  node "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild -j 2 "${nodedir[@]}" >/dev/null
-)
-node scripts/ensure-built.js  # dist/ for the child processes
+build_variant "$work"
 export LIBREDIS_FAULT_ADDON="$work/build/Release/redis_native.node"
 exec npx vitest run test/42.fault-injection.test.ts "$@"
