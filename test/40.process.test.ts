@@ -3,59 +3,21 @@
 // Those cases run a fixture script (test/fixtures/) in a child node process
 // that loads the built package from dist/; the poll thread's name is checked
 // in this process.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NodeRun, runNode } from './helpers/child-process';
 import { countRequests, type FakeServer, startFakeServer } from './helpers/fake-server';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
 const fixtures = path.join(__dirname, 'fixtures');
 const dist = path.join(__dirname, '..', 'dist', 'index.js');
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** ms from spawn to exit */
-  total: number;
-  /** ms from spawn to each stdout line */
-  lineTimes: Array<[string, number]>;
-}
+type Run = NodeRun;
 
 /** Runs a fixture with node; kills it (and reports that) after `limitMs`. */
 function runFixture(script: string, args: string[], limitMs = 10_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(fixtures, script), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    const lineTimes: Array<[string, number]> = [];
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      partial += d.toString();
-      let nl;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        lineTimes.push([partial.slice(0, nl), performance.now() - t0]);
-        partial = partial.slice(nl + 1);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      stderr += `\n[test] killed after ${limitMs} ms: the process did not exit by itself`;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, total: performance.now() - t0, lineTimes });
-    });
-  });
+  return runNode([path.join(fixtures, script), ...args], { limitMs });
 }
 
 function lastJson(run: Run): Record<string, unknown> {

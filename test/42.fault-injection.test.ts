@@ -7,9 +7,9 @@
 // cases check the fixes from the Node-API failure audit. A failure names
 // FAIL_THREAD, FAIL_FN and FAIL_NTH: set them (with LIBREDIS_ADDON) to
 // replay the run by hand.
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NodeRun, runNode } from './helpers/child-process';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
 const addon = process.env.LIBREDIS_FAULT_ADDON;
@@ -24,37 +24,17 @@ interface Fault {
   fn: string;
   nth: number;
 }
-interface Run {
+interface Run extends NodeRun {
   fault?: Fault;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
 }
 type Counts = Record<Thread, Record<string, number>>;
 
-function run(args: string[], fault?: Fault, count = false): Promise<Run> {
+async function run(args: string[], fault?: Fault, count = false): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, LIBREDIS_ADDON: addon };
   for (const k of ['FAIL_FN', 'FAIL_NTH', 'FAIL_THREAD', 'FAULT_COUNT']) delete env[k];
   if (fault) Object.assign(env, { FAIL_THREAD: fault.thread, FAIL_FN: fault.fn, FAIL_NTH: String(fault.nth) });
   if (count) env.FAULT_COUNT = '1';
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, LIMIT_MS);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ fault, code, signal, timedOut, stdout, stderr });
-    });
-  });
+  return { fault, ...(await runNode(['--expose-gc', ...args], { env, limitMs: LIMIT_MS })) };
 }
 
 /** What is wrong with a run, if anything: a crash, an abort, a hang, sanitizer output. */
