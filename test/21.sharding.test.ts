@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, type Connection, Libredis } from '../src/index';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+import { loopbackRing } from './helpers/util';
 
 let servers: RedisServer[];
 beforeAll(async () => {
@@ -11,15 +12,9 @@ beforeAll(async () => {
 });
 afterAll(stopAll);
 
-function ring(libredis: Libredis, ports: number[]) {
-  const k = libredis.createKetama();
-  for (const p of ports) k.addServer('127.0.0.1', p, 100);
-  return k.createContinuum();
-}
-
 /** test_mget from libredis's test.php: split keys by server, one MGET each, one executor. */
 async function shardedMget(libredis: Libredis, keys: string[], ports: number[], timeoutMs = 1000) {
-  const ketama = ring(libredis, ports);
+  const ketama = loopbackRing(libredis, ports);
   const perServer = new Map<number, { connection: Connection; batch: Batch; keys: string[] }>();
   for (const key of keys) {
     const ordinal = ketama.getServerOrdinal(key);
@@ -54,7 +49,7 @@ describe('Ketama sharding over real servers', () => {
   it('puts every key on exactly the server the ring names', async () => {
     const libredis = new Libredis();
     const ports = servers.map((s) => s.port);
-    const ketama = ring(libredis, ports);
+    const ketama = loopbackRing(libredis, ports);
     const keys = Array.from({ length: 600 }, (_, i) => `place:${i}`);
     const executor = libredis.createExecutor();
     const batches = servers.map(() => libredis.createBatch());
@@ -79,7 +74,7 @@ describe('Ketama sharding over real servers', () => {
   it('sharded MGET returns the values in key order, nils included', async () => {
     const libredis = new Libredis();
     const ports = servers.map((s) => s.port);
-    const ketama = ring(libredis, ports);
+    const ketama = loopbackRing(libredis, ports);
     const keys = Array.from({ length: 200 }, (_, i) => `mget:${i}`);
     for (const key of keys.filter((_, i) => i % 3 !== 0)) {
       await servers[ketama.getServerOrdinal(key)].command('SET', key, `v-${key}`);
@@ -94,7 +89,7 @@ describe('Ketama sharding over real servers', () => {
     const libredis = new Libredis();
     const deadPort = await freePort();
     const ports = [servers[0].port, deadPort];
-    const ketama = ring(libredis, ports);
+    const ketama = loopbackRing(libredis, ports);
     const keys = Array.from({ length: 50 }, (_, i) => `half:${i}`);
     for (const key of keys) if (ketama.getServerOrdinal(key) === 0) await servers[0].command('SET', key, key);
     const { ok, values, perServer } = await shardedMget(libredis, keys, ports);

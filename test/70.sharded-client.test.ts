@@ -6,6 +6,7 @@ import { ConnectionError, Libredis, ReplyError, ShardedClient, TimeoutError } fr
 import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+import { loopbackRing } from './helpers/util';
 
 let servers: RedisServer[];
 let client: ShardedClient;
@@ -23,9 +24,10 @@ const byAddress = (address: string) => servers.find((s) => s.address === address
 
 describe('placement', () => {
   it('every key goes where a Ketama ring of the same list puts it (10,000 keys)', () => {
-    const ring = new Libredis().createKetama();
-    for (const s of servers) ring.addServer('127.0.0.1', s.port, 100);
-    ring.createContinuum();
+    const ring = loopbackRing(
+      new Libredis(),
+      servers.map((s) => s.port),
+    );
     const counts = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
       const key = `place:${i}`;
@@ -41,11 +43,11 @@ describe('placement', () => {
     const weighted = new ShardedClient({
       servers: servers.map((s, i) => ({ host: '127.0.0.1', port: s.port, weight: [600, 300, 100][i] })),
     });
-    const ring = new Libredis().createKetama();
-    servers.forEach((s, i) => {
-      ring.addServer('127.0.0.1', s.port, [600, 300, 100][i]);
-    });
-    ring.createContinuum();
+    const ring = loopbackRing(
+      new Libredis(),
+      servers.map((s) => s.port),
+      [600, 300, 100],
+    );
     for (let i = 0; i < 2000; i++)
       expect(weighted.serverFor(`w${i}`)).toBe(ring.getServerAddress(ring.getServerOrdinal(`w${i}`)));
     weighted.close();
