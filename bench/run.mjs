@@ -33,12 +33,33 @@ const ROOT = join(HERE, '..');
 const RESULTS = join(HERE, 'results');
 
 const argv = process.argv.slice(2);
+const QUICK_MODE = {
+  name: 'quick',
+  repeats: 2,
+  seconds: 0.2,
+  warmSeconds: 0.05,
+  rssCommands: 1_000_000,
+  rssMaxSeconds: 8,
+  pendingReplies: 1_000_000,
+};
+const FULL_MODE = {
+  name: 'full',
+  // Many short repeats rather than a few long ones: this VM's speed drifts
+  // over seconds, and interleaving more often gives every client the
+  // same chances at a good phase.
+  repeats: 5,
+  seconds: 0.6,
+  warmSeconds: 0.2,
+  rssCommands: 10_000_000,
+  rssMaxSeconds: 60,
+  pendingReplies: 1_000_000,
+};
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(
     'usage: node bench/run.mjs [--quick] [--only=id,id] [--repeats=N]\n' +
-      '  --quick      2 repeats of ~0.2 s per measurement, 1M commands for the RSS run (< 30 s)\n' +
+      `  --quick      ${QUICK_MODE.repeats} repeats of ~${QUICK_MODE.seconds} s per measurement, 1M commands for the RSS run (< 30 s)\n` +
       '  --only=ids   just these workloads (ids as in results/latest.json), no memory run, no files written\n' +
-      '  --repeats=N  repeats per measurement (default 3, quick 2)',
+      `  --repeats=N  repeats per measurement (default ${FULL_MODE.repeats}, quick ${QUICK_MODE.repeats})`,
   );
   process.exit(0);
 }
@@ -50,30 +71,10 @@ if (unknown.length > 0) {
 }
 const QUICK = argv.includes('--quick');
 const ONLY = option('only')?.split(',');
-const MODE = QUICK
-  ? {
-      name: 'quick',
-      repeats: 2,
-      seconds: 0.2,
-      warmSeconds: 0.05,
-      rssCommands: 1_000_000,
-      rssMaxSeconds: 8,
-      pendingReplies: 1_000_000,
-    }
-  : {
-      name: 'full',
-      // Many short repeats rather than a few long ones: this VM's speed drifts
-      // over seconds, and interleaving more often gives every client the
-      // same chances at a good phase.
-      repeats: 5,
-      seconds: 0.6,
-      warmSeconds: 0.2,
-      rssCommands: 10_000_000,
-      rssMaxSeconds: 60,
-      pendingReplies: 1_000_000,
-    };
-if (option('repeats') !== undefined) {
-  MODE.repeats = Number(option('repeats'));
+const MODE = QUICK ? QUICK_MODE : FULL_MODE;
+const repeatsOption = option('repeats');
+if (repeatsOption !== undefined) {
+  MODE.repeats = Number(repeatsOption);
   if (!Number.isInteger(MODE.repeats) || MODE.repeats < 1 || MODE.repeats > 50) {
     console.error('--repeats must be an integer 1-50');
     process.exit(2);
@@ -340,77 +341,76 @@ async function main() {
   }
   if (memory.error) console.log(`  ! memory run failed: ${memory.error}`);
 
-  if (ONLY !== undefined) {
-    await Promise.all([...ioConns, ...nrConns].map((x) => x.close()));
-    libredis.close();
-    sharded.close();
-    return;
+  // --- files (not for --only runs)
+  if (ONLY === undefined) {
+    const wallSeconds = (performance.now() - started) / 1000;
+    const doc = {
+      schema: 1,
+      mode: MODE.name,
+      date,
+      machine,
+      config: {
+        repeats: MODE.repeats,
+        secondsPerMeasurement: MODE.seconds,
+        warmupSecondsPerMeasurement: MODE.warmSeconds,
+        order: 'for repeat: for workload: for client (interleaved; repeat r starts with client r); best of repeats',
+        connections: 'one connection per server per client; redis-benchmark -c 1 with the same pipeline depth',
+        nodeRedis:
+          'multi().execAsPipeline() for batches (1 and 5); Promise.all of commands issued in one tick for 3 and 4',
+        ioredis: 'default options (no enableAutoPipelining); pipeline() for batches',
+        megabyte: 1e6,
+      },
+      rows: ROWS.map((row) => {
+        const res = results[row.id];
+        const out = {};
+        for (const [client, cell] of Object.entries(res))
+          out[client] = {
+            best: cell.error === null ? Math.round(cell.best) : null,
+            runs: cell.runs,
+            error: cell.error,
+          };
+        const q = ratios(res);
+        return {
+          id: row.id,
+          target: row.target,
+          title: row.title,
+          short: row.short,
+          chart: row.chart ?? row.short,
+          unit: row.unit,
+          ...(row.bytes ? { valueBytes: row.bytes } : {}),
+          ...(row.rb
+            ? {
+                redisBenchmarkArgs: `-c 1 -P ${row.rb.pipeline} -t ${row.rb.test} -r ${row.rb.keyspace}${row.rb.dataSize ? ` -d ${row.rb.dataSize}` : ''}`,
+              }
+            : {}),
+          results: out,
+          ...(row.bytes
+            ? {
+                megabytesPerSecond: Object.fromEntries(
+                  Object.entries(out).map(([k, v]) => [
+                    k,
+                    v.best === null ? null : +((v.best * row.bytes) / 1e6).toFixed(2),
+                  ]),
+                ),
+              }
+            : {}),
+          ratios: q,
+        };
+      }),
+      targets: checks.map(({ target, text, value, min, pass }) => ({ target, text, value, min, pass })),
+      memory,
+      wallSeconds: +wallSeconds.toFixed(1),
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    const jsonPath = join(RESULTS, 'latest.json');
+    const svgPath = join(RESULTS, 'chart.svg');
+    writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
+    writeFileSync(svgPath, svgChart(doc));
+    console.log('');
+    console.log(
+      `Wrote ${relative(process.cwd(), jsonPath) || jsonPath} and ${relative(process.cwd(), svgPath) || svgPath} (${wallSeconds.toFixed(1)} s in all)`,
+    );
   }
-
-  // --- files
-  const wallSeconds = (performance.now() - started) / 1000;
-  const doc = {
-    schema: 1,
-    mode: MODE.name,
-    date,
-    machine,
-    config: {
-      repeats: MODE.repeats,
-      secondsPerMeasurement: MODE.seconds,
-      warmupSecondsPerMeasurement: MODE.warmSeconds,
-      order: 'for repeat: for workload: for client (interleaved; repeat r starts with client r); best of repeats',
-      connections: 'one connection per server per client; redis-benchmark -c 1 with the same pipeline depth',
-      nodeRedis:
-        'multi().execAsPipeline() for batches (1 and 5); Promise.all of commands issued in one tick for 3 and 4',
-      ioredis: 'default options (no enableAutoPipelining); pipeline() for batches',
-      megabyte: 1e6,
-    },
-    rows: ROWS.map((row) => {
-      const res = results[row.id];
-      const out = {};
-      for (const [client, cell] of Object.entries(res))
-        out[client] = { best: cell.error === null ? Math.round(cell.best) : null, runs: cell.runs, error: cell.error };
-      const q = ratios(res);
-      return {
-        id: row.id,
-        target: row.target,
-        title: row.title,
-        short: row.short,
-        chart: row.chart ?? row.short,
-        unit: row.unit,
-        ...(row.bytes ? { valueBytes: row.bytes } : {}),
-        ...(row.rb
-          ? {
-              redisBenchmarkArgs: `-c 1 -P ${row.rb.pipeline} -t ${row.rb.test} -r ${row.rb.keyspace}${row.rb.dataSize ? ` -d ${row.rb.dataSize}` : ''}`,
-            }
-          : {}),
-        results: out,
-        ...(row.bytes
-          ? {
-              megabytesPerSecond: Object.fromEntries(
-                Object.entries(out).map(([k, v]) => [
-                  k,
-                  v.best === null ? null : +((v.best * row.bytes) / 1e6).toFixed(2),
-                ]),
-              ),
-            }
-          : {}),
-        ratios: q,
-      };
-    }),
-    targets: checks.map(({ target, text, value, min, pass }) => ({ target, text, value, min, pass })),
-    memory,
-    wallSeconds: +wallSeconds.toFixed(1),
-  };
-  mkdirSync(RESULTS, { recursive: true });
-  const jsonPath = join(RESULTS, 'latest.json');
-  const svgPath = join(RESULTS, 'chart.svg');
-  writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
-  writeFileSync(svgPath, svgChart(doc));
-  console.log('');
-  console.log(
-    `Wrote ${relative(process.cwd(), jsonPath) || jsonPath} and ${relative(process.cwd(), svgPath) || svgPath} (${wallSeconds.toFixed(1)} s in all)`,
-  );
 
   await Promise.all([...ioConns, ...nrConns].map((x) => x.close()));
   libredis.close();

@@ -10,8 +10,6 @@ import { freePort, rawCommand } from '../test/helpers/shared.mjs';
 
 const started = new Set();
 
-export { freePort, rawCommand };
-
 /** Starts one redis-server; resolves once it answers PING. */
 export async function startServer(name) {
   const port = await freePort();

@@ -223,10 +223,17 @@ function concurrentRow(n) {
 // ---------------------------------------------------------------------------
 // 4. test.php: MGET of 200 keys sharded by Ketama over 2 servers
 
-/** Splits keys by our ring; every client uses this, so placement is identical. */
-function split(ketama, keys) {
+/**
+ * Splits keys by our ring; every client uses this, so placement is
+ * identical. With `at`, also records each key's position in `keys`.
+ */
+function split(ketama, keys, at) {
   const parts = [[], []];
-  for (const k of keys) parts[ketama.getServerOrdinal(k)].push(k);
+  for (let i = 0; i < keys.length; i++) {
+    const s = ketama.getServerOrdinal(keys[i]);
+    parts[s].push(keys[i]);
+    at?.[s].push(i);
+  }
   return parts;
 }
 
@@ -331,13 +338,8 @@ function peerMget(ketama, clients, mget) {
   let round = 0;
   return async () => {
     const keys = MGET_SETS[round % MGET_SETS.length];
-    const parts = [[], []];
     const at = [[], []];
-    keys.forEach((k, i) => {
-      const s = ketama.getServerOrdinal(k);
-      parts[s].push(k);
-      at[s].push(i);
-    });
+    const parts = split(ketama, keys, at);
     const values = await Promise.all(parts.map((p, s) => (p.length === 0 ? [] : mget(clients[s], p))));
     const out = new Array(keys.length);
     for (let s = 0; s < 2; s++) for (let j = 0; j < at[s].length; j++) out[at[s][j]] = values[s][j];
