@@ -665,15 +665,15 @@ describe('reading replies as strings', () => {
 
         const flat = flatten(nodes);
         const text = (f: Flat) => (f.bytes === null ? null : Buffer.from(f.bytes, 'hex').toString('utf8'));
-        const valueOf = (f: Flat) => (f.type === T.INTEGER ? Number(text(f)) : text(f));
+        const expectedOf = (f: Flat) => (f.type === T.INTEGER ? Number(text(f)) : text(f));
         const inOrder = new PackedReplies(r.records, r.payload);
         for (let i = 0; i < flat.length; i++) {
-          expect(inOrder.node<string>(i, false).value, `node ${i}`).toBe(valueOf(flat[i]));
+          expect(inOrder.node<string>(i, false).value, `node ${i}`).toBe(expectedOf(flat[i]));
         }
         const shuffled = new PackedReplies(r.records, r.payload);
         for (let k = 0; k < flat.length; k++) {
           const i = Math.floor(rand() * flat.length);
-          expect(shuffled.node<string>(i, false).value, `node ${i}`).toBe(valueOf(flat[i]));
+          expect(shuffled.node<string>(i, false).value, `node ${i}`).toBe(expectedOf(flat[i]));
         }
       }
     });
