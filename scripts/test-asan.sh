@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 . scripts/addon-variant.sh
 work="$PWD/build-asan"
 prepare_variant "$work"
-CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1" \
-  LDFLAGS="-fsanitize=address,undefined" build_variant "$work"
+build_variant "$work" \
+  CXXFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1" \
+  LDFLAGS="-fsanitize=address,undefined"
 export LIBREDIS_ADDON="$work/build/Release/redis_native.node"
 export LD_PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
