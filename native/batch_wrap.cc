@@ -137,6 +137,59 @@ uint32_t appendHead(std::string& out, int32_t code) {
   return nargs;
 }
 
+// appendHead through a raw pointer (room for kArrayHeaderMax bytes); *nargs
+// is 0 for a bad code.
+char* writeHead(char* w, int32_t code, uint32_t* nargs) {
+  static_assert(kHeadLen <= kArrayHeaderMax, "a pre-encoded head fits an array header's room");
+  if (code == -1 || code == -2) {
+    std::memcpy(w, code == -1 ? kGetHead : kSetHead, kHeadLen);
+    *nargs = code == -1 ? 1 : 2;
+    return w + kHeadLen;
+  }
+  *nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
+  return writeArrayHeader(w, *nargs);
+}
+
+// appendJoined's two ways to write. Many short arguments are written
+// through a raw pointer into room sized beforehand: appending each few-byte
+// piece to a std::string checks capacity and calls memmove every time. Long
+// arguments are appended, as making the room would zero it all first.
+constexpr size_t kRawAverageMax = 1024;  // average argument bytes for RawWriter
+struct RawWriter {
+  char* w;
+  uint32_t head(int32_t code) {
+    uint32_t nargs = 0;
+    w = writeHead(w, code, &nargs);
+    return nargs;
+  }
+  void bulk(const char* p, uint32_t len) { w = writeBulk(w, p, len); }
+};
+struct StringWriter {
+  std::string& out;
+  uint32_t head(int32_t code) { return appendHead(out, code); }
+  void bulk(const char* p, uint32_t len) { appendBulk(out, p, len); }
+};
+
+// The commands of appendJoined: shape[c] per command, arguments from the
+// text src[0..n) cut by argBytes. False when they do not fit exactly.
+template <typename Writer>
+bool encodeJoined(Writer& out, const int32_t* shape, uint32_t commands, const char* src, size_t n,
+                  const uint32_t* argBytes, uint32_t argCount) {
+  uint32_t next = 0;
+  const char* at = src;  // argument `next`
+  const char* end = src + n;
+  for (uint32_t c = 0; c < commands; c++) {
+    const uint32_t nargs = out.head(shape[c]);
+    if (nargs == 0 || argCount - next < nargs) return false;
+    for (uint32_t k = 0; k < nargs; k++, next++) {
+      if (argBytes[next] > static_cast<size_t>(end - at)) return false;
+      out.bulk(at, argBytes[next]);
+      at += argBytes[next];
+    }
+  }
+  return next == argCount;  // every argument used, none left over
+}
+
 // The elements of an Int32Array, or false for anything else.
 bool int32ArrayOf(napi_env env, napi_value v, const int32_t** data, size_t* len) {
   napi_typedarray_type type;
@@ -223,18 +276,21 @@ Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
   return appendFixed(info, kSetHead, kHeadLen, 2, "set() key and value must be strings or Buffers");
 }
 
-// appendQueued(args: Array<string>, shape: Int32Array, commands: number):
+// appendQueued(args: Array<string>, meta: Int32Array, commands: number):
 // commands queued in JS, encoded here in one call instead of one call each.
-// shape[i] is -1 for GET (one argument), -2 for SET (two), else the
-// argument count of a generic command; args holds the arguments in order.
+// meta[i] for i < commands is command i's shape: -1 for GET (one argument),
+// -2 for SET (two), else the argument count of a generic command; args holds
+// the arguments in order.
 Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   const int32_t* shape = nullptr;
+  size_t metaLen = 0;
   uint32_t commands = 0;
   bool isArray = false;
   if (info.Length() < 3 || napi_is_array(env, info[0], &isArray) != napi_ok || !isArray ||
-      !readShape(env, info[1], info[2], &shape, &commands)) {
-    Napi::TypeError::New(env, "appendQueued(args, shape, commands)").ThrowAsJavaScriptException();
+      !int32ArrayOf(env, info[1], &shape, &metaLen) || napi_get_value_uint32(env, info[2], &commands) != napi_ok ||
+      commands > metaLen) {
+    Napi::TypeError::New(env, "appendQueued(args, meta, commands)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
   if (tooMany(env, count_, commands)) return Napi::Value();
@@ -261,32 +317,27 @@ Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
-// Reads appendQueued's and appendJoined's (shape, commands) arguments.
-bool BatchWrap::readShape(napi_env env, napi_value shapeValue, napi_value countValue, const int32_t** shape,
-                          uint32_t* commands) {
-  size_t len = 0;
-  return int32ArrayOf(env, shapeValue, shape, &len) && napi_get_value_uint32(env, countValue, commands) == napi_ok &&
-         *commands <= len;
-}
-
-// appendJoined(joined: string, lengths: Int32Array, shape: Int32Array,
-// commands: number): boolean. The same commands as appendQueued, with the
-// arguments joined into one string and `lengths` their UTF-16 lengths, so
-// the strings cross in one call. False (nothing appended) when the joined
-// text cannot be split exactly; the caller then uses appendQueued.
+// appendJoined(joined: string, meta: Int32Array, commands: number,
+// args: number): boolean. The same commands as appendQueued, with the
+// arguments joined into one string so that they cross in one read; meta
+// holds the commands' shapes, then the arguments' UTF-16 lengths. False
+// (nothing appended) when the joined text cannot be split exactly; the
+// caller then uses appendQueued.
 Napi::Value BatchWrap::AppendJoined(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   const int32_t* shape = nullptr;
-  uint32_t commands = 0;
-  const int32_t* units = nullptr;
-  size_t argCount = 0;
+  size_t metaLen = 0;
+  uint32_t commands = 0, argCount = 0;
   napi_valuetype t = napi_undefined;
   if (info.Length() < 4 || napi_typeof(env, info[0], &t) != napi_ok || t != napi_string ||
-      !int32ArrayOf(env, info[1], &units, &argCount) || !readShape(env, info[2], info[3], &shape, &commands)) {
-    Napi::TypeError::New(env, "appendJoined(joined, lengths, shape, commands)").ThrowAsJavaScriptException();
+      !int32ArrayOf(env, info[1], &shape, &metaLen) || napi_get_value_uint32(env, info[2], &commands) != napi_ok ||
+      napi_get_value_uint32(env, info[3], &argCount) != napi_ok ||
+      static_cast<uint64_t>(commands) + argCount > metaLen) {
+    Napi::TypeError::New(env, "appendJoined(joined, meta, commands, args)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
   if (tooMany(env, count_, commands)) return Napi::Value();
+  const int32_t* units = shape + commands;
   size_t totalUnits = 0;
   napi_get_value_string_utf16(env, info[0], nullptr, 0, &totalUnits);
 
@@ -299,28 +350,23 @@ Napi::Value BatchWrap::AppendJoined(const Napi::CallbackInfo& info) {
   bool ok = napi_get_value_string_utf8(env, info[0], src, totalUnits * 3 + 1, &n) == napi_ok &&
             splitJoinedUtf8(src, n, totalUnits, units, argCount, argBytes);
 
-  size_t mark = out_.size();
-  // Room for every header: "$<len>\r\n" and "\r\n" per argument, up to 16 per command head.
-  size_t need = mark + n + argCount * 16 + commands * 16;
-  if (ok) reserveCommandBytes(out_, need);
-  size_t next = 0;
-  const char* at = src;  // argument `next`
-  const char* end = src + n;
-  for (uint32_t c = 0; ok && c < commands; c++) {
-    size_t nargs = appendHead(out_, shape[c]);
-    ok = nargs > 0 && argCount - next >= nargs;
-    for (size_t k = 0; ok && k < nargs; k++, next++) {
-      ok = argBytes[next] <= static_cast<size_t>(end - at);
-      if (ok) appendBulk(out_, at, argBytes[next]);
-      at += ok ? argBytes[next] : 0;
+  const size_t mark = out_.size();
+  if (ok) {
+    const size_t room = n + argCount * kBulkOverhead + size_t{commands} * kArrayHeaderMax;
+    reserveCommandBytes(out_, mark + room);
+    if (n <= size_t{argCount} * kRawAverageMax) {
+      out_.resize(mark + room);  // resizing within capacity does not reallocate
+      RawWriter raw{&out_[mark]};
+      ok = encodeJoined(raw, shape, commands, src, n, argBytes, argCount);
+      if (ok) out_.resize(static_cast<size_t>(raw.w - out_.data()));
+    } else {
+      StringWriter str{out_};
+      ok = encodeJoined(str, shape, commands, src, n, argBytes, argCount);
     }
   }
-  ok = ok && next == argCount;  // every argument used, none left over
+  if (!ok) out_.resize(mark);
   scratch.trim();
-  if (!ok) {
-    out_.resize(mark);
-    return Napi::Boolean::New(env, false);
-  }
+  if (!ok) return Napi::Boolean::New(env, false);
   count_ += commands;
   return Napi::Boolean::New(env, true);
 }

@@ -42,8 +42,6 @@ class BatchWrap : public Napi::ObjectWrap<BatchWrap> {
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value AppendQueued(const Napi::CallbackInfo& info);
   Napi::Value AppendJoined(const Napi::CallbackInfo& info);
-  static bool readShape(napi_env env, napi_value shapeValue, napi_value countValue, const int32_t** shape,
-                        uint32_t* commands);
   Napi::Value TakeResult(const Napi::CallbackInfo& info);
   Napi::Value Pending(const Napi::CallbackInfo& info);
 

@@ -10,6 +10,18 @@ const EMPTY = new PackedReplies(new Int32Array(0), Buffer.alloc(0));
 // would copy large values twice more for a saving that no longer counts.
 const JOIN_LIMIT = 1 << 20;
 
+// Command shapes and argument lengths for the native encoder, which reads
+// them during the call: one array serves every batch on this thread (a new
+// one per batch cost more than the rest of a small batch). A rare huge
+// batch gets its own, so the shared one never pins much memory.
+const META_KEEP = 1 << 16;
+let sharedMeta = new Int32Array(1024);
+function metaFor(length: number): Int32Array {
+  if (length > META_KEEP) return new Int32Array(length);
+  if (sharedMeta.length < length) sharedMeta = new Int32Array(META_KEEP);
+  return sharedMeta;
+}
+
 /**
  * A list of commands sent to one server in one go (pipelined), and after
  * execution, their replies. Build it with `get`, `set`, `cmd` or `write`
@@ -34,8 +46,7 @@ export class Batch {
   // Buffer arguments are encoded at once, so later changes to a Buffer
   // cannot alter a command already added.
   private _qArgs: string[] = [];
-  private _qShape = new Int32Array(64);
-  private _qCount = 0;
+  private _qShape: number[] = [];
 
   /**
    * Why the last execution failed (timeout, connection failure, protocol
@@ -173,12 +184,7 @@ export class Batch {
   }
 
   private _queue(shape: number): void {
-    if (this._qCount === this._qShape.length) {
-      const grown = new Int32Array(this._qShape.length * 2);
-      grown.set(this._qShape);
-      this._qShape = grown;
-    }
-    this._qShape[this._qCount++] = shape;
+    this._qShape.push(shape);
   }
 
   /**
@@ -187,17 +193,19 @@ export class Batch {
    * that is not exact (see appendJoined) or the text is very large.
    */
   _flushQueued(): void {
-    if (this._qCount === 0) return;
+    const shape = this._qShape;
+    const count = shape.length;
+    if (count === 0) return;
     const args = this._qArgs;
-    const count = this._qCount;
     this._qArgs = [];
-    this._qCount = 0;
+    this._qShape = [];
     const n = args.length;
-    const lengths = new Int32Array(n);
+    const meta = metaFor(count + n);
+    for (let i = 0; i < count; i++) meta[i] = shape[i];
     let total = 0;
-    for (let i = 0; i < n; i++) total += lengths[i] = args[i].length;
-    if (total <= JOIN_LIMIT && this._native.appendJoined(args.join(''), lengths, this._qShape, count)) return;
-    this._native.appendQueued(args, this._qShape, count);
+    for (let i = 0; i < n; i++) total += meta[count + i] = args[i].length;
+    if (total <= JOIN_LIMIT && this._native.appendJoined(args.join(''), meta, count, n)) return;
+    this._native.appendQueued(args, meta, count);
   }
 
   /** @internal Picks up the result of an execution. */

@@ -9,8 +9,10 @@ export interface NativeBatch {
   set(key: string | Uint8Array, value: string | Uint8Array): void;
   write(data: string | Uint8Array, numCommands: number): void;
   /** Encodes commands queued in JS: shape[i] is -1 GET, -2 SET, else the argument count. */
-  appendQueued(args: string[], shape: Int32Array, commands: number): void;
-  appendJoined(joined: string, lengths: Int32Array, shape: Int32Array, commands: number): boolean;
+  /** meta: the commands' shapes (see batch_wrap.cc). */
+  appendQueued(args: string[], meta: Int32Array, commands: number): void;
+  /** meta: the commands' shapes, then the arguments' UTF-16 lengths. */
+  appendJoined(joined: string, meta: Int32Array, commands: number, args: number): boolean;
   /** [records, payload, error, errorKind] of the last execution, once. */
   takeResult(): [Int32Array, Buffer, string | null, number] | undefined;
   /** The encoded commands not yet executed, and how many replies they owe. */

@@ -426,17 +426,57 @@ describe('command encoder: joined string arguments', () => {
   it('the native call refuses lengths or shapes that do not fit the text, appending nothing', () => {
     const b = new Batch();
     const n = b._native;
-    const get = Int32Array.of(-1);
-    expect(n.appendJoined('abc', Int32Array.of(5), get, 1)).toBe(false); // lengths past the text
-    expect(n.appendJoined('abc', Int32Array.of(2), get, 1)).toBe(false); // text left over
-    expect(n.appendJoined('ab', Int32Array.of(1, 1), get, 1)).toBe(false); // an argument left over
-    expect(n.appendJoined('ab', Int32Array.of(2), Int32Array.of(-2), 1)).toBe(false); // SET needs two
-    expect(n.appendJoined('ab', Int32Array.of(2), Int32Array.of(0), 1)).toBe(false); // no arguments
-    expect(n.appendJoined('ab', Int32Array.of(-1, 3), get, 1)).toBe(false); // a negative length
-    expect(n.appendJoined('a', Int32Array.of(2 ** 31 - 1), get, 1)).toBe(false); // refused before sizing anything
+    // meta: the commands' shapes, then the arguments' lengths
+    const get = (...lengths: number[]) => Int32Array.of(-1, ...lengths);
+    expect(n.appendJoined('abc', get(5), 1, 1)).toBe(false); // lengths past the text
+    expect(n.appendJoined('abc', get(2), 1, 1)).toBe(false); // text left over
+    expect(n.appendJoined('ab', get(1, 1), 1, 2)).toBe(false); // an argument left over
+    expect(n.appendJoined('ab', Int32Array.of(-2, 2), 1, 1)).toBe(false); // SET needs two
+    expect(n.appendJoined('ab', Int32Array.of(0, 2), 1, 1)).toBe(false); // no arguments
+    expect(n.appendJoined('ab', get(-1, 3), 1, 2)).toBe(false); // a negative length
+    expect(n.appendJoined('a', get(2 ** 31 - 1), 1, 1)).toBe(false); // refused before sizing anything
     expect(b._pending()).toEqual([Buffer.alloc(0), 0]);
-    expect(() => n.appendJoined(42 as unknown as string, get, get, 1)).toThrow(TypeError);
-    expect(n.appendJoined('ab', Int32Array.of(2), get, 1)).toBe(true);
+    expect(() => n.appendJoined(42 as unknown as string, get(2), 1, 1)).toThrow(TypeError);
+    expect(() => n.appendJoined('ab', get(2), 1, 2)).toThrow(TypeError); // meta shorter than commands + args
+    expect(() => n.appendQueued(['ab'], Int32Array.of(), 1)).toThrow(TypeError); // no shape for the command
+    expect(b._pending()).toEqual([Buffer.alloc(0), 0]);
+    expect(n.appendJoined('ab', get(2, 99), 1, 1)).toBe(true); // entries past commands + args are not read
     expectBytes(b._pending()[0], ref('GET', 'ab'));
+  });
+
+  it('long arguments (over 1 KiB on average) are appended one by one, with the same bytes and refusals', () => {
+    // Short arguments are written into room made beforehand; long ones are
+    // appended, so these cover the second way.
+    const b = new Batch();
+    const joined = vi.spyOn(b._native, 'appendJoined');
+    const long = 'é€😀x'.repeat(1000);
+    b.set('k', long).get('x'.repeat(3000));
+    expectBytes(b._pending()[0], Buffer.concat([ref('SET', 'k', long), ref('GET', 'x'.repeat(3000))]));
+    expect(joined).toHaveReturnedWith(true);
+
+    const c = new Batch();
+    const n = c._native;
+    const text = 'x'.repeat(5000);
+    expect(n.appendJoined(text, Int32Array.of(-1, 5001), 1, 1)).toBe(false); // lengths past the text
+    expect(n.appendJoined(text, Int32Array.of(-1, 4999), 1, 1)).toBe(false); // text left over
+    expect(n.appendJoined(text, Int32Array.of(-1, 3, 2500, 2500), 2, 2)).toBe(false); // a bad shape
+    expect(c._pending()).toEqual([Buffer.alloc(0), 0]);
+    expect(n.appendJoined(text, Int32Array.of(-1, -1, 2500, 2500), 2, 2)).toBe(true);
+    const half = 'x'.repeat(2500);
+    expectBytes(c._pending()[0], Buffer.concat([ref('GET', half), ref('GET', half)]));
+  });
+
+  it('batches built in turn keep their own queued commands, before and after a large one', () => {
+    const [a, b, big] = [new Batch(), new Batch(), new Batch()];
+    a.get('a1');
+    b.set('b1', 'v1');
+    a.cmd('HGET', 'h', 'f');
+    for (let i = 0; i < 3000; i++) big.set(`k${i}`, `v${i}`); // more shapes and lengths than the first shared array holds
+    b.get('b2');
+    expectBytes(big._pending()[0], Buffer.concat(Array.from({ length: 3000 }, (_, i) => ref('SET', `k${i}`, `v${i}`))));
+    expectBytes(b._pending()[0], Buffer.concat([ref('SET', 'b1', 'v1'), ref('GET', 'b2')]));
+    a.get('a2');
+    expectBytes(a._pending()[0], Buffer.concat([ref('GET', 'a1'), ref('HGET', 'h', 'f'), ref('GET', 'a2')]));
+    expect([a.pendingCommands, b.pendingCommands, big.pendingCommands]).toEqual([3, 2, 3000]);
   });
 });
