@@ -45,7 +45,14 @@ int64_t spinMicros() {
 PollLoop::PollLoop(napi_env env) : env_(env) {
   napi_value name = nullptr;
   napi_create_string_utf8(env, "libredis.poll", NAPI_AUTO_LENGTH, &name);
-  napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, callJs, &tsfn_);
+  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, callJs, &tsfn_) !=
+      napi_ok) {
+    // Without a way to wake the JS thread nothing could finish: start()
+    // refuses, and every execute fails with this.
+    tsfn_ = nullptr;
+    startError_ = "libredis could not start its poll thread: napi_create_threadsafe_function failed";
+    return;
+  }
   // Only pending work keeps the process alive; see submit() and drain().
   napi_unref_threadsafe_function(env, tsfn_);
 }
@@ -54,6 +61,7 @@ PollLoop::~PollLoop() { shutdown(); }
 
 bool PollLoop::start() {
   started_ = true;
+  if (tsfn_ == nullptr) return false;  // startError_ says why
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return failStart("epoll_create1", errno);
   evfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -142,7 +150,7 @@ void PollLoop::freeExecution(Execution* exec) {
 }
 
 void PollLoop::submit(Execution* exec) {
-  if (inflight_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+  if (inflight_++ == 0 && tsfn_ != nullptr) napi_ref_threadsafe_function(env_, tsfn_);
   pending_.push_back(exec);
 }
 

@@ -127,7 +127,13 @@ describe.skipIf(!addon)('Node-API calls failing as in worker termination (fault-
     expect(rep.unhandled).toEqual([]);
     const counts = countsOf(r);
     // The calls the audited paths make are all reached, on both threads.
-    for (const fn of ['napi_wrap', 'napi_unwrap', 'napi_create_promise', 'napi_create_external_buffer'])
+    for (const fn of [
+      'napi_wrap',
+      'napi_unwrap',
+      'napi_create_promise',
+      'napi_create_external_buffer',
+      'napi_create_threadsafe_function',
+    ])
       for (const t of ['main', 'worker'] as const) expect(counts[t][fn], `${t} ${fn}`).toBeGreaterThan(0);
   });
 

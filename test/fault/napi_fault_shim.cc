@@ -150,4 +150,7 @@ WRAP(napi_create_external_buffer, (napi_env e, size_t l, void* d, napi_finalize 
 WRAP(napi_create_external_arraybuffer, (napi_env e, void* d, size_t l, napi_finalize f, void* h, napi_value* r), (e, d, l, f, h, r))
 WRAP(napi_create_arraybuffer, (napi_env e, size_t l, void** d, napi_value* r), (e, l, d, r))
 WRAP(napi_create_typedarray, (napi_env e, napi_typedarray_type t, size_t l, napi_value ab, size_t o, napi_value* r), (e, t, l, ab, o, r))
+// Not a PREAMBLE function, but its failure used to abort (a null function
+// handed to napi_unref_threadsafe_function); failing it covers that path.
+WRAP(napi_create_threadsafe_function, (napi_env e, napi_value f, napi_value r, napi_value n, size_t q, size_t t, void* fd, napi_finalize fc, void* c, napi_threadsafe_function_call_js cb, napi_threadsafe_function* out), (e, f, r, n, q, t, fd, fc, c, cb, out))
 // clang-format on
