@@ -121,24 +121,9 @@ napi_value int32ArrayFrom(napi_env env, std::vector<int32_t>&& values) {
   return result;
 }
 
-// The start of one queued command (see appendQueued's shape codes); returns
-// how many arguments follow, 0 for a bad code.
-uint32_t appendHead(std::string& out, int32_t code) {
-  if (code == -1) {
-    out.append(kGetHead, kHeadLen);
-    return 1;
-  }
-  if (code == -2) {
-    out.append(kSetHead, kHeadLen);
-    return 2;
-  }
-  uint32_t nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
-  appendArrayHeader(out, nargs);
-  return nargs;
-}
-
-// appendHead through a raw pointer (room for kArrayHeaderMax bytes); *nargs
-// is 0 for a bad code.
+// The start of one queued command, written through a raw pointer (room for
+// kArrayHeaderMax bytes): -1 is GET, -2 is SET, n > 0 a generic command of n
+// arguments. Sets *nargs to how many arguments follow, 0 for a bad code.
 char* writeHead(char* w, int32_t code, uint32_t* nargs) {
   static_assert(kHeadLen <= kArrayHeaderMax, "a pre-encoded head fits an array header's room");
   if (code == -1 || code == -2) {
@@ -148,6 +133,14 @@ char* writeHead(char* w, int32_t code, uint32_t* nargs) {
   }
   *nargs = code > 0 ? static_cast<uint32_t>(code) : 0;
   return writeArrayHeader(w, *nargs);
+}
+
+// writeHead, appended to `out`; returns how many arguments follow.
+uint32_t appendHead(std::string& out, int32_t code) {
+  char buf[kArrayHeaderMax];
+  uint32_t nargs = 0;
+  out.append(buf, static_cast<size_t>(writeHead(buf, code, &nargs) - buf));
+  return nargs;
 }
 
 // appendJoined's two ways to write. Many short arguments are written

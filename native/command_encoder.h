@@ -15,47 +15,22 @@ constexpr char kSetHead[] = "*3\r\n$3\r\nSET\r\n";
 constexpr size_t kHeadLen = sizeof kGetHead - 1;
 static_assert(sizeof kSetHead == sizeof kGetHead, "both heads have one length");
 
-inline void appendDecimal(std::string& out, uint64_t v) {
-  char buf[20];
-  size_t i = sizeof buf;
-  do {
-    buf[--i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  out.append(buf + i, sizeof buf - i);
-}
+// Writers through a raw pointer into room the caller has made; each returns
+// the position after what it wrote. Encoding many arguments at once uses
+// them directly: appending each few-byte piece to a std::string checks
+// capacity and copies it through memmove every time. The append* forms
+// below go through them too.
 
-inline void appendArrayHeader(std::string& out, size_t count) {
-  out.push_back('*');
-  appendDecimal(out, count);
-  out.append("\r\n", 2);
-}
-
-inline void appendBulkHeader(std::string& out, size_t len) {
-  out.push_back('$');
-  appendDecimal(out, len);
-  out.append("\r\n", 2);
-}
-
-inline void appendBulk(std::string& out, const char* p, size_t len) {
-  appendBulkHeader(out, len);
-  out.append(p, len);
-  out.append("\r\n", 2);
-}
-
-// The same encoding written through a raw pointer into room sized
-// beforehand, for encoding many arguments at once: appending piece by piece
-// to a std::string checks capacity and copies each few-byte piece through
-// memmove. Each returns the position after what it wrote.
-
-// At most this many bytes besides the argument itself: "$", ten digits
-// (arguments are under 4 GiB) and two CRLFs.
-constexpr size_t kBulkOverhead = 15;
-// At most this many bytes for an array header: "*", ten digits, CRLF.
+// For a count or length under 2^32 (ten digits), at most this many bytes:
+// for an array header, "*", the digits and CRLF;
 constexpr size_t kArrayHeaderMax = 13;
+// for a bulk string, besides its bytes, "$", the digits and two CRLFs.
+constexpr size_t kBulkOverhead = 15;
+// For any size_t, a header takes at most this many bytes (twenty digits).
+constexpr size_t kAnyHeaderMax = 23;
 
-inline char* writeDecimal(char* w, uint32_t v) {
-  char buf[10];
+inline char* writeDecimal(char* w, uint64_t v) {
+  char buf[20];
   size_t i = sizeof buf;
   do {
     buf[--i] = static_cast<char>('0' + v % 10);
@@ -65,24 +40,40 @@ inline char* writeDecimal(char* w, uint32_t v) {
   return w + (sizeof buf - i);
 }
 
-inline char* writeArrayHeader(char* w, uint32_t count) {
-  *w++ = '*';
-  w = writeDecimal(w, count);
+// "<mark><n>\r\n"
+inline char* writeHeader(char* w, char mark, uint64_t n) {
+  *w++ = mark;
+  w = writeDecimal(w, n);
   *w++ = '\r';
   *w++ = '\n';
   return w;
 }
 
+inline char* writeArrayHeader(char* w, uint64_t count) { return writeHeader(w, '*', count); }
+
 inline char* writeBulk(char* w, const char* p, uint32_t len) {
-  *w++ = '$';
-  w = writeDecimal(w, len);
-  *w++ = '\r';
-  *w++ = '\n';
+  w = writeHeader(w, '$', len);
   std::memcpy(w, p, len);
   w += len;
   *w++ = '\r';
   *w++ = '\n';
   return w;
+}
+
+inline void appendArrayHeader(std::string& out, size_t count) {
+  char buf[kAnyHeaderMax];
+  out.append(buf, static_cast<size_t>(writeHeader(buf, '*', count) - buf));
+}
+
+inline void appendBulkHeader(std::string& out, size_t len) {
+  char buf[kAnyHeaderMax];
+  out.append(buf, static_cast<size_t>(writeHeader(buf, '$', len) - buf));
+}
+
+inline void appendBulk(std::string& out, const char* p, size_t len) {
+  appendBulkHeader(out, len);
+  out.append(p, len);
+  out.append("\r\n", 2);
 }
 
 }  // namespace libredis
