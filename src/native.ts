@@ -8,10 +8,12 @@ export interface NativeBatch {
   get(key: string | Uint8Array): void;
   set(key: string | Uint8Array, value: string | Uint8Array): void;
   write(data: string | Uint8Array, numCommands: number): void;
-  /** Encodes commands queued in JS: shape[i] is -1 GET, -2 SET, else the argument count. */
-  /** meta: the commands' shapes (see batch_wrap.cc). */
+  /**
+   * Encodes commands queued in JS: meta[i] for i < commands is command i's
+   * shape (-1 GET, -2 SET, else its argument count).
+   */
   appendQueued(args: string[], meta: Int32Array, commands: number): void;
-  /** meta: the commands' shapes, then the arguments' UTF-16 lengths. */
+  /** The same, the arguments joined into one string; meta holds the shapes, then each argument's UTF-16 length. */
   appendJoined(joined: string, meta: Int32Array, commands: number, args: number): boolean;
   /** [records, payload, error, errorKind] of the last execution, once. */
   takeResult(): [Int32Array, Buffer, string | null, number] | undefined;
