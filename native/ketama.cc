@@ -100,15 +100,27 @@ void KetamaRing::createContinuum() {
     while (p < points_.size() && points_[p] < start) ++p;
     buckets_[j] = static_cast<uint32_t>(p);
   }
+  // Most buckets hold no point, so every hash in them goes to the same one:
+  // its owner is kept directly, one load instead of three dependent ones.
+  bucketOwner_.assign(count, -1);
+  for (size_t j = 0; j < count; ++j) {
+    if (buckets_[j] != buckets_[j + 1]) continue;
+    const size_t at = buckets_[j] == points_.size() ? 0 : buckets_[j];
+    bucketOwner_[j] = static_cast<int32_t>(ordinals_[at]);
+  }
 }
 
 int KetamaRing::getServerOrdinal(const uint8_t* key, size_t len) const {
+  return ordinalForHash(md5FirstWord(key, len));
+}
+
+int KetamaRing::ordinalForHash(uint32_t hash) const {
   if (points_.empty()) return -1;
-  const uint32_t hash = md5FirstWord(key, len);
   // First point >= hash (a lower bound); past the last point the ring wraps
   // to the first. Every point < hash in this bucket comes before the bucket
   // end, and the next bucket starts at a point >= hash.
   const uint32_t bucket = hash >> bucketShift_;
+  if (bucketOwner_[bucket] >= 0) return bucketOwner_[bucket];
   size_t idx = buckets_[bucket];
   const size_t end = buckets_[bucket + 1];
   while (idx < end && points_[idx] < hash) ++idx;

@@ -28,6 +28,9 @@ class KetamaRing {
   // zero). key may be null when len is 0.
   int getServerOrdinal(const uint8_t* key, size_t len) const;
 
+  // Same, for a key already hashed (md5FirstWord of its bytes).
+  int ordinalForHash(uint32_t hash) const;
+
   // Server name text; an empty string for an out-of-range ordinal.
   const std::string& getServerAddress(int ordinal) const;
 
@@ -44,6 +47,9 @@ class KetamaRing {
   // are >= j, so a lookup scans only the (about one) point of its bucket
   // instead of binary-searching the whole ring.
   std::vector<uint32_t> buckets_;
+  // bucketOwner_[j] is the ordinal every hash of bucket j maps to when the
+  // bucket holds no point, else -1.
+  std::vector<int32_t> bucketOwner_;
   uint32_t bucketShift_ = 32;
   bool built_ = false;
 };

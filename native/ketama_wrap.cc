@@ -1,7 +1,10 @@
 #include "ketama_wrap.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include "md5.h"
 
 namespace libredis {
 
@@ -54,15 +57,42 @@ napi_value KetamaWrap::BoundLookup(napi_env env, napi_callback_info cbinfo) {
   return lookup(env, key, *static_cast<KetamaRing*>(data));
 }
 
-// A hot path: raw Node-API calls, and short keys hashed from a stack buffer.
+namespace {
+
+// Reads a key of at most kMd5OneBlockMax ASCII characters (the usual kind)
+// into block. It is read as UTF-16, a plain widening copy in V8 and much
+// cheaper than its UTF-8 writer, then narrowed. False for anything else:
+// not a string, longer, or not ASCII; block is then untouched.
+bool readShortAscii(napi_env env, napi_value key, uint8_t* block, size_t* len) {
+  char16_t wide[kMd5OneBlockMax + 2];  // room to tell a 55-unit key from a longer one
+  size_t n = 0;
+  if (napi_get_value_string_utf16(env, key, wide, sizeof wide / sizeof wide[0], &n) != napi_ok || n > kMd5OneBlockMax)
+    return false;
+  char16_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= wide[i];
+  if (any >= 0x80) return false;
+  for (size_t i = 0; i < n; ++i) block[i] = static_cast<uint8_t>(wide[i]);
+  *len = n;
+  return true;
+}
+
+}  // namespace
+
+// A hot path: raw Node-API calls, and short keys hashed where they were read.
 napi_value KetamaWrap::lookup(napi_env env, napi_value key, const KetamaRing& ring_) {
   int ordinal;
-  char buf[256];
+  // Zeroed to the end of the first MD5 block: a key of at most 55 bytes is
+  // hashed in place, since reading it leaves the zeros after it intact.
+  alignas(8) uint8_t buf[256];
+  std::memset(buf, 0, 64);
   size_t n = 0;
-  // Strings are the common case: reading one also tells whether it is one.
-  if (napi_get_value_string_utf8(env, key, buf, sizeof buf, &n) == napi_ok) {
-    if (n + 4 < sizeof buf) {
-      ordinal = ring_.getServerOrdinal(reinterpret_cast<const uint8_t*>(buf), n);
+  if (readShortAscii(env, key, buf, &n)) {
+    ordinal = ring_.ordinalForHash(md5FirstWordInBlock(buf, n));
+  } else if (napi_get_value_string_utf8(env, key, reinterpret_cast<char*>(buf), sizeof buf, &n) == napi_ok) {
+    if (n <= kMd5OneBlockMax) {
+      ordinal = ring_.ordinalForHash(md5FirstWordInBlock(buf, n));
+    } else if (n + 4 < sizeof buf) {
+      ordinal = ring_.getServerOrdinal(buf, n);
     } else {
       napi_get_value_string_utf8(env, key, nullptr, 0, &n);
       std::vector<char> big(n + 1);

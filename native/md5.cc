@@ -196,4 +196,12 @@ uint32_t md5FirstWord(const uint8_t* data, size_t len) {
   return st[0];
 }
 
+uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len) {
+  block[len] = 0x80;
+  store32(block + 56, static_cast<uint32_t>(len << 3));
+  uint32_t st[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+  transform<true>(st, block);
+  return st[0];
+}
+
 }  // namespace libredis

@@ -16,6 +16,15 @@ void md5(const uint8_t* data, size_t len, uint8_t out[16]);
 // key to), computing only what they depend on.
 uint32_t md5FirstWord(const uint8_t* data, size_t len);
 
+// The longest message that fits one MD5 block with its padding.
+constexpr size_t kMd5OneBlockMax = 55;
+
+// md5FirstWord for a message already in place: block holds len bytes
+// (len <= kMd5OneBlockMax) followed by zeros to byte 63. Writes the padding
+// into block and hashes it there, so a caller that reads the key straight
+// into a zeroed block skips the copy.
+uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len);
+
 }  // namespace libredis
 
 #endif  // LIBREDIS_MD5_H

@@ -370,6 +370,39 @@ describe('Ketama: keys', () => {
     weight: 1,
   }));
 
+  it('keys around one MD5 block (55 bytes), hashed in place: ASCII, Latin-1, multibyte, lone surrogates', () => {
+    const ring = build(SIXTY_FOUR);
+    const ref = new RefRing(SIXTY_FOUR);
+    const rand = prng(55);
+    const ascii = (n: number) =>
+      Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(rand() * 95))).join('');
+    // Each maker gives a key of `units` UTF-16 code units; only the first is
+    // all ASCII, the others must take the UTF-8 path and still agree.
+    const makers: Array<(units: number) => string> = [
+      (units) => ascii(units),
+      (units) => `${ascii(units - 1)}é`, // Latin-1: one UTF-16 unit, two UTF-8 bytes
+      (units) => `ß${ascii(units - 1)}`,
+      (units) => `${ascii(units - 1)}€`,
+      (units) => `${ascii(units - 2)}😀`,
+      (units) => `${ascii(units - 1)}\ud800`, // a lone surrogate is hashed as U+FFFD
+      (units) => `\udc00${ascii(units - 1)}`,
+      (units) => `${ascii(units - 1)}\u007f`,
+    ];
+    let checked = 0;
+    for (const make of makers) {
+      for (let units = 2; units <= 70; units++) {
+        for (let rep = 0; rep < 4; rep++) {
+          const key = make(units);
+          expect(key.length).toBe(units);
+          expect(ref.ordinals(key), `${JSON.stringify(key)} (${units} units)`).toContain(ring.getServerOrdinal(key));
+          expect(ring.getServerOrdinal(Buffer.from(key))).toBe(ring.getServerOrdinal(key));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(makers.length * 69 * 4);
+  });
+
   it('keys around and beyond the 256-byte stack buffer, ASCII and multibyte', () => {
     const ring = build(SIXTY_FOUR);
     const ref = new RefRing(SIXTY_FOUR);
