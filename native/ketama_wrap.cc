@@ -60,10 +60,11 @@ napi_value KetamaWrap::BoundLookup(napi_env env, napi_callback_info cbinfo) {
 namespace {
 
 // Reads a key of at most kMd5OneBlockMax ASCII characters (the usual kind)
-// into block. It is read as UTF-16, a plain widening copy in V8 and much
-// cheaper than its UTF-8 writer, then narrowed. False for anything else:
-// not a string, longer, or not ASCII; block is then untouched.
-bool readShortAscii(napi_env env, napi_value key, uint8_t* block, size_t* len) {
+// into block as an MD5 block ready for md5FirstWordInBlock: the key, then
+// zeros to byte 63. It is read as UTF-16, a plain widening copy in V8 and
+// much cheaper than its UTF-8 writer, then narrowed. False for anything
+// else: not a string, longer, or not ASCII; block is then untouched.
+bool readShortAscii(napi_env env, napi_value key, uint8_t block[64], size_t* len) {
   char16_t wide[kMd5OneBlockMax + 2];  // room to tell a 55-unit key from a longer one
   size_t n = 0;
   if (napi_get_value_string_utf16(env, key, wide, sizeof wide / sizeof wide[0], &n) != napi_ok || n > kMd5OneBlockMax)
@@ -71,6 +72,7 @@ bool readShortAscii(napi_env env, napi_value key, uint8_t* block, size_t* len) {
   char16_t any = 0;
   for (size_t i = 0; i < n; ++i) any |= wide[i];
   if (any >= 0x80) return false;
+  std::memset(block, 0, 64);
   for (size_t i = 0; i < n; ++i) block[i] = static_cast<uint8_t>(wide[i]);
   *len = n;
   return true;
@@ -81,17 +83,13 @@ bool readShortAscii(napi_env env, napi_value key, uint8_t* block, size_t* len) {
 // A hot path: raw Node-API calls, and short keys hashed where they were read.
 napi_value KetamaWrap::lookup(napi_env env, napi_value key, const KetamaRing& ring_) {
   int ordinal;
-  // Zeroed to the end of the first MD5 block: a key of at most 55 bytes is
-  // hashed in place, since reading it leaves the zeros after it intact.
-  alignas(8) uint8_t buf[256];
-  std::memset(buf, 0, 64);
+  uint8_t buf[256];
   size_t n = 0;
   if (readShortAscii(env, key, buf, &n)) {
     ordinal = ring_.ordinalForHash(md5FirstWordInBlock(buf, n));
   } else if (napi_get_value_string_utf8(env, key, reinterpret_cast<char*>(buf), sizeof buf, &n) == napi_ok) {
-    if (n <= kMd5OneBlockMax) {
-      ordinal = ring_.ordinalForHash(md5FirstWordInBlock(buf, n));
-    } else if (n + 4 < sizeof buf) {
+    // Other strings (not ASCII, or long) go through the UTF-8 writer.
+    if (n + 4 < sizeof buf) {
       ordinal = ring_.getServerOrdinal(buf, n);
     } else {
       napi_get_value_string_utf8(env, key, nullptr, 0, &n);

@@ -149,14 +149,19 @@ void transform(uint32_t st[4], const uint8_t* block) {
 #undef MD5_STEP
 #undef MD5_STEP_G
 
-// Hashes data[0..len) and returns the state; with kWordZeroOnly only its
-// first word is valid.
-template <bool kWordZeroOnly>
-inline void md5State(const uint8_t* data, size_t len, uint32_t st[4]) {
+// The RFC's initial state.
+inline void initState(uint32_t st[4]) {
   st[0] = 0x67452301u;
   st[1] = 0xefcdab89u;
   st[2] = 0x98badcfeu;
   st[3] = 0x10325476u;
+}
+
+// Hashes data[0..len) and returns the state; with kWordZeroOnly only its
+// first word is valid.
+template <bool kWordZeroOnly>
+inline void md5State(const uint8_t* data, size_t len, uint32_t st[4]) {
+  initState(st);
 
   const size_t full = len & ~static_cast<size_t>(63);
   for (size_t off = 0; off < full; off += 64) transform(st, data + off);
@@ -199,7 +204,8 @@ uint32_t md5FirstWord(const uint8_t* data, size_t len) {
 uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len) {
   block[len] = 0x80;
   store32(block + 56, static_cast<uint32_t>(len << 3));
-  uint32_t st[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+  uint32_t st[4];
+  initState(st);
   transform<true>(st, block);
   return st[0];
 }

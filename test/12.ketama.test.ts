@@ -376,8 +376,9 @@ describe('Ketama: keys', () => {
     const rand = prng(55);
     const ascii = (n: number) =>
       Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(rand() * 95))).join('');
-    // Each maker gives a key of `units` UTF-16 code units; only the first is
-    // all ASCII, the others must take the UTF-8 path and still agree.
+    // Each maker gives a key of `units` UTF-16 code units. The first and the
+    // last (ending in DEL, the highest ASCII code) are all ASCII; the others
+    // must take the UTF-8 path and still agree.
     const makers: Array<(units: number) => string> = [
       (units) => ascii(units),
       (units) => `${ascii(units - 1)}é`, // Latin-1: one UTF-16 unit, two UTF-8 bytes
