@@ -73,7 +73,7 @@ export function targets(rows, results) {
     const [row] = byTarget(n);
     if (row !== undefined) ratioCheck(n, text, ratios(results[row.id])[ratio], min); // rows left out (--only) have no check
   }
-  for (const row of byTarget(6)) {
+  for (const row of byTarget(6).filter((r) => r.check !== false)) {
     const r = results[row.id].libredis;
     const v = r && r.error === null ? r.best : null;
     out.push({

@@ -495,6 +495,56 @@ function ketamaRow(servers) {
   };
 }
 
+/** getServerOrdinals: the same lookups, 200 keys a call (reported, not a target check). */
+function ketamaManyRow(servers) {
+  const PER_CALL = MGET_KEYS;
+  return {
+    id: `ketama-many-${servers}`,
+    target: 6,
+    check: false,
+    title: `Ketama getServerOrdinals, ${PER_CALL} keys a call, ${servers}-server ring`,
+    short: `Ketama ${PER_CALL} keys a call, ${servers} servers`,
+    unit: 'lookups/s',
+    clients: {
+      libredis: ({ libredis }) => {
+        const ring = libredis.createKetama();
+        [600, 300, 200, 350, 1000, 800, 950, 100].slice(0, servers).forEach((w, i) => {
+          ring.addServer(`10.0.1.${i + 1}`, 11211, w);
+        });
+        ring.createContinuum();
+        const calls = LOOKUP_KEYS.length / PER_CALL;
+        const sets = Array.from({ length: calls }, (_, c) => LOOKUP_KEYS.slice(c * PER_CALL, (c + 1) * PER_CALL));
+        // each call's result must equal the single lookups; checked in full once, then by sum
+        const expected = sets.map((keys) => {
+          const many = ring.getServerOrdinals(keys);
+          let sum = 0;
+          keys.forEach((k, i) => {
+            if (many[i] !== ring.getServerOrdinal(k))
+              fail(`getServerOrdinals of ${k}`, many[i], ring.getServerOrdinal(k));
+            sum += many[i];
+          });
+          return sum;
+        });
+        const out = new Int32Array(PER_CALL);
+        let c = 0;
+        return () => {
+          const CALLS = 100;
+          for (let k = 0; k < CALLS; k++, c++) {
+            ring.getServerOrdinals(sets[c % calls], out);
+            if (k === 0) {
+              let sum = 0;
+              for (let i = 0; i < PER_CALL; i++) sum += out[i];
+              if (sum !== expected[c % calls]) fail('ordinal sum', sum, expected[c % calls]);
+            }
+          }
+          return CALLS * PER_CALL;
+        };
+      },
+    },
+    rb: null,
+  };
+}
+
 /** Every row, in report order. */
 export const ROWS = [
   getBatchRow(1000),
@@ -506,6 +556,7 @@ export const ROWS = [
   setRow(1 << 20, '1 MB', 4, 16, 800),
   ketamaRow(2),
   ketamaRow(8),
+  ketamaManyRow(8),
   shardedGetRow(50),
   shardedMgetClientRow,
 ];

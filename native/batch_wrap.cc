@@ -183,16 +183,6 @@ bool encodeJoined(Writer& out, const int32_t* shape, uint32_t commands, const ch
   return next == argCount;  // every argument used, none left over
 }
 
-// The elements of an Int32Array, or false for anything else.
-bool int32ArrayOf(napi_env env, napi_value v, const int32_t** data, size_t* len) {
-  napi_typedarray_type type;
-  void* p = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_int32_array)
-    return false;
-  *data = static_cast<const int32_t*>(p);
-  return true;
-}
-
 // A batch's reply count is a uint32, as in the reply records.
 bool tooMany(napi_env env, uint32_t have, uint64_t adding) {
   if (have + adding <= 0xffffffffull) return false;

@@ -53,4 +53,13 @@ bool appendArg(napi_env env, napi_value v, std::string& out) {
   return false;
 }
 
+bool int32ArrayOf(napi_env env, napi_value v, const int32_t** data, size_t* len) {
+  napi_typedarray_type type;
+  void* p = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, nullptr, nullptr) != napi_ok || type != napi_int32_array)
+    return false;
+  *data = static_cast<const int32_t*>(p);
+  return true;
+}
+
 }  // namespace libredis

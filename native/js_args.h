@@ -1,9 +1,10 @@
-// Reading command arguments from JS values into the RESP encoding.
+// Reading JS values: command arguments into the RESP encoding, and typed arrays.
 #pragma once
 
 #include <node_api.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace libredis {
@@ -14,5 +15,7 @@ bool appendString(napi_env env, napi_value v, std::string& out);
 bool bytesOf(napi_env env, napi_value v, const char** data, size_t* len);
 // Appends a string or Uint8Array as a bulk argument; false for anything else.
 bool appendArg(napi_env env, napi_value v, std::string& out);
+// The elements of an Int32Array; false for anything else.
+bool int32ArrayOf(napi_env env, napi_value v, const int32_t** data, size_t* len);
 
 }  // namespace libredis

@@ -18,6 +18,8 @@ class KetamaWrap : public Napi::ObjectWrap<KetamaWrap> {
   Napi::Value GetServerAddress(const Napi::CallbackInfo& info);
   Napi::Value PointCount(const Napi::CallbackInfo& info);
   Napi::Value LookupFunction(const Napi::CallbackInfo& info);
+  Napi::Value Ordinals(const Napi::CallbackInfo& info);
+  Napi::Value OrdinalsJoined(const Napi::CallbackInfo& info);
   static napi_value BoundLookup(napi_env env, napi_callback_info info);
   static napi_value lookup(napi_env env, napi_value key, const KetamaRing& ring);
 

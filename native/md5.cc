@@ -38,12 +38,52 @@ inline void store32(uint8_t* p, uint32_t v) {
 
 inline uint32_t rotl(uint32_t x, int s) { return (x << s) | (x >> (32 - s)); }
 
+// Several hashes' words side by side. One hash is a serial chain of 61
+// dependent steps, so a core running one leaves most of its units idle;
+// kMd5Lanes chains in lockstep fill them (the lane loops compile to SIMD).
+struct Lanes {
+  uint32_t v[kMd5Lanes];
+};
+#define LIBREDIS_LANES_OP(op)                                            \
+  inline Lanes operator op(Lanes x, Lanes y) {                           \
+    for (size_t k = 0; k < kMd5Lanes; ++k) x.v[k] = x.v[k] op y.v[k];    \
+    return x;                                                            \
+  }                                                                      \
+  inline Lanes operator op(Lanes x, uint32_t y) {                        \
+    for (size_t k = 0; k < kMd5Lanes; ++k) x.v[k] = x.v[k] op y;         \
+    return x;                                                            \
+  }                                                                      \
+  inline Lanes& operator op##=(Lanes& x, Lanes y) { return x = x op y; } \
+  inline Lanes& operator op##=(Lanes& x, uint32_t y) { return x = x op y; }
+LIBREDIS_LANES_OP(+)
+LIBREDIS_LANES_OP(&)
+LIBREDIS_LANES_OP(|)
+LIBREDIS_LANES_OP(^)
+#undef LIBREDIS_LANES_OP
+inline Lanes operator~(Lanes x) {
+  for (size_t k = 0; k < kMd5Lanes; ++k) x.v[k] = ~x.v[k];
+  return x;
+}
+inline Lanes rotl(Lanes x, int s) {
+  for (size_t k = 0; k < kMd5Lanes; ++k) x.v[k] = rotl(x.v[k], s);
+  return x;
+}
+
 // The RFC's auxiliary functions, in equivalent forms whose operations on x
 // (the newest value, b) come last, keeping the serial chain short. G is
 // written inline in MD5_STEP_G.
-inline uint32_t F(uint32_t x, uint32_t y, uint32_t z) { return z ^ (x & (y ^ z)); }
-inline uint32_t H(uint32_t x, uint32_t y, uint32_t z) { return x ^ (y ^ z); }
-inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
+template <typename W>
+inline W F(W x, W y, W z) {
+  return z ^ (x & (y ^ z));
+}
+template <typename W>
+inline W H(W x, W y, W z) {
+  return x ^ (y ^ z);
+}
+template <typename W>
+inline W I(W x, W y, W z) {
+  return y ^ (x | ~z);
+}
 
 // x + t is added to a (the value from four steps back) first so that only
 // f, the rotate and the final add sit on the dependency chain through b.
@@ -63,12 +103,10 @@ inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
 // of every step are compile-time constants.
 // With kWordZeroOnly, only st[0] is updated, so the compiler drops the last
 // three steps (they feed only b, c and d): what a Ketama key lookup needs.
-template <bool kWordZeroOnly = false>
-void transform(uint32_t st[4], const uint8_t* block) {
-  uint32_t x[16];
-  for (int i = 0; i < 16; ++i) x[i] = load32(block + 4 * i);
-
-  uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+// W is one 32-bit word, or Lanes: kMd5Lanes independent hashes stepped together.
+template <bool kWordZeroOnly = false, typename W = uint32_t>
+void transformWords(W st[4], const W x[16]) {
+  W a = st[0], b = st[1], c = st[2], d = st[3];
 
   MD5_STEP(F, a, b, c, d, x[0], 0xd76aa478u, 7);
   MD5_STEP(F, d, a, b, c, x[1], 0xe8c7b756u, 12);
@@ -146,6 +184,13 @@ void transform(uint32_t st[4], const uint8_t* block) {
   }
 }
 
+template <bool kWordZeroOnly = false>
+void transform(uint32_t st[4], const uint8_t* block) {
+  uint32_t x[16];
+  for (int i = 0; i < 16; ++i) x[i] = load32(block + 4 * i);
+  transformWords<kWordZeroOnly>(st, x);
+}
+
 #undef MD5_STEP
 #undef MD5_STEP_G
 
@@ -208,6 +253,22 @@ uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len) {
   initState(st);
   transform<true>(st, block);
   return st[0];
+}
+
+void md5FirstWordInBlocks(uint8_t blocks[kMd5Lanes][64], const size_t lens[kMd5Lanes], uint32_t out[kMd5Lanes]) {
+  Lanes x[16];
+  for (size_t k = 0; k < kMd5Lanes; ++k) {
+    blocks[k][lens[k]] = 0x80;
+    store32(blocks[k] + 56, static_cast<uint32_t>(lens[k] << 3));
+    for (int i = 0; i < 16; ++i) x[i].v[k] = load32(blocks[k] + 4 * i);
+  }
+  uint32_t one[4];
+  initState(one);
+  Lanes st[4];
+  for (int w = 0; w < 4; ++w)
+    for (size_t k = 0; k < kMd5Lanes; ++k) st[w].v[k] = one[w];
+  transformWords<true>(st, x);
+  for (size_t k = 0; k < kMd5Lanes; ++k) out[k] = st[0].v[k];
 }
 
 }  // namespace libredis

@@ -25,6 +25,13 @@ constexpr size_t kMd5OneBlockMax = 55;
 // into a zeroed block skips the copy.
 uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len);
 
+// How many messages md5FirstWordInBlocks hashes at once.
+constexpr size_t kMd5Lanes = 8;
+
+// md5FirstWordInBlock for kMd5Lanes messages at once (out[k] for blocks[k]
+// of lens[k] bytes), several times the throughput of as many single calls.
+void md5FirstWordInBlocks(uint8_t blocks[kMd5Lanes][64], const size_t lens[kMd5Lanes], uint32_t out[kMd5Lanes]);
+
 }  // namespace libredis
 
 #endif  // LIBREDIS_MD5_H

@@ -41,6 +41,41 @@ export class Ketama {
     return this._lookup(key);
   }
 
+  /**
+   * The ordinals of many keys in one call: `out[i]` is `getServerOrdinal(keys[i])`.
+   * Faster per key than one call each (one crossing into native code, and
+   * short keys hashed several at a time), for routing a multi-key request.
+   * Writes into `out` when given (it must be an Int32Array at least
+   * `keys.length` long) and returns it; otherwise returns a new Int32Array.
+   * Throws a TypeError naming the first key that is not a string or Buffer;
+   * `out` is left unchanged then.
+   *
+   * @example const ordinals = ketama.getServerOrdinals(['user:1', 'user:2'])
+   */
+  getServerOrdinals(keys: ReadonlyArray<string | Buffer | Uint8Array>, out?: Int32Array): Int32Array {
+    if (!Array.isArray(keys)) throw new TypeError(`getServerOrdinals: keys must be an array, got ${describe(keys)}`);
+    if (out === undefined) {
+      out = new Int32Array(keys.length);
+    } else if (!(out instanceof Int32Array)) {
+      throw new TypeError(`getServerOrdinals: out must be an Int32Array, got ${describe(out)}`);
+    } else if (out.length < keys.length) {
+      throw new RangeError(`getServerOrdinals: out has room for ${out.length} ordinals, needs ${keys.length}`);
+    }
+    const n = keys.length;
+    // Not shared between calls: a getter on keys could call in again.
+    const lengths = new Int32Array(n);
+    let strings = n > 0;
+    for (let i = 0; i < n && strings; i++) {
+      const key = keys[i];
+      if (typeof key === 'string') lengths[i] = key.length;
+      else strings = false;
+    }
+    // All strings: joined, they cross in one read (see ordinalsJoined).
+    if (strings) this._native.ordinalsJoined(keys, keys.join(''), lengths, n, out);
+    else this._native.ordinals(keys, n, out);
+    return out;
+  }
+
   /** The server's `host:port` (the form `getConnection` takes), or '' for an unknown ordinal. */
   getServerAddress(ordinal: number): string {
     if (!Number.isInteger(ordinal))

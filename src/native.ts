@@ -34,6 +34,10 @@ export interface NativeKetama {
   createContinuum(): void;
   getServerAddress(ordinal: number): string;
   pointCount(): number;
+  /** out[i] = the ordinal of keys[i] for i < count; throws a TypeError naming a bad key. */
+  ordinals(keys: ReadonlyArray<string | Uint8Array>, count: number, out: Int32Array): void;
+  /** ordinals() for keys that are all strings, also given joined, with lengths[i] the UTF-16 length of keys[i]. */
+  ordinalsJoined(keys: readonly string[], joined: string, lengths: Int32Array, count: number, out: Int32Array): void;
   /** getServerOrdinal as a function bound to this ring. */
   lookupFunction(): (key: string | Uint8Array) => number;
 }

@@ -49,6 +49,13 @@ interface Server {
   connection: Connection;
 }
 
+// A key: a string, Buffer or number (hashed as its decimal text).
+function checkKey(key: Arg): void {
+  if (key === null || key === undefined || (typeof key === 'object' && !(key instanceof Uint8Array))) {
+    throw new TypeError(`a key must be a string, Buffer or number, got ${describe(key)}`);
+  }
+}
+
 /**
  * A command-level client that shards keys over several servers with the
  * libredis Ketama ring, so every key lives where the PHP extension puts it.
@@ -456,10 +463,21 @@ export class ShardedClient {
 
   /** @internal */
   _ordinal(key: Arg): number {
-    if (key === null || key === undefined || (typeof key === 'object' && !(key instanceof Uint8Array))) {
-      throw new TypeError(`a key must be a string, Buffer or number, got ${describe(key)}`);
-    }
+    checkKey(key);
     return this._ring.getServerOrdinal(hashedPart(key, this._hashTag));
+  }
+
+  /** @internal _ordinal for many keys in one ring call. */
+  _ordinals(keys: readonly Arg[]): Int32Array {
+    let asIs = !this._hashTag;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (typeof key === 'string') continue;
+      checkKey(key);
+      if (!(key instanceof Uint8Array)) asIs = false;
+    }
+    const hashed = asIs ? (keys as Array<string | Uint8Array>) : keys.map((k) => hashedPart(k, this._hashTag));
+    return this._ring.getServerOrdinals(hashed);
   }
 
   // Routing errors reject rather than throw, as for every command method.
@@ -514,17 +532,18 @@ export class ShardedClient {
 
   private _groupKeys(keys: Arg[], method: string): Map<number, { keys: Arg[]; positions: number[] }> {
     if (!Array.isArray(keys)) throw new TypeError(`${method}: expected an array of keys, got ${describe(keys)}`);
+    const ordinals = this._ordinals(keys);
     const groups = new Map<number, { keys: Arg[]; positions: number[] }>();
-    keys.forEach((key, at) => {
-      const server = this._ordinal(key);
+    for (let at = 0; at < keys.length; at++) {
+      const server = ordinals[at];
       let group = groups.get(server);
       if (group === undefined) {
         group = { keys: [], positions: [] };
         groups.set(server, group);
       }
-      group.keys.push(key);
+      group.keys.push(keys[at]);
       group.positions.push(at);
-    });
+    }
     return groups;
   }
 

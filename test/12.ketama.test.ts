@@ -468,6 +468,129 @@ describe('Ketama: keys', () => {
   });
 });
 
+describe('Ketama: getServerOrdinals (many keys at once)', () => {
+  const ring = build(EIGHT);
+  const ref = new RefRing(EIGHT);
+
+  /** Every key's batched ordinal is its single ordinal, and one the reference allows. */
+  function expectAgreement(keys: Array<string | Buffer | Uint8Array>, got: Int32Array) {
+    const bad: string[] = [];
+    keys.forEach((key, i) => {
+      const one = ring.getServerOrdinal(key);
+      const allowed = ref.ordinals(Buffer.from(key as string));
+      if (got[i] !== one || !allowed.includes(got[i])) bad.push(`${i}: ${JSON.stringify(String(key))} -> ${got[i]}`);
+    });
+    expect(bad.slice(0, 5)).toEqual([]);
+  }
+
+  it('strings only (joined in one read): ASCII, non-ASCII, empty, and lengths around 55 and 256', () => {
+    const rand = prng(77);
+    const keys: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const len = [0, 1, 7, 54, 55, 56, 64, 255, 256, 300][i % 10];
+      const ascii = Array.from({ length: len }, () => String.fromCharCode(32 + Math.floor(rand() * 95))).join('');
+      keys.push(i % 3 === 0 ? randomString(rand, 60) : ascii);
+    }
+    keys.push('key\ud800', '\udc00key', 'ж'.repeat(40), '😀');
+    expectAgreement(keys, ring.getServerOrdinals(keys));
+  });
+
+  it('mixed strings, Buffers and Uint8Arrays (read one by one)', () => {
+    const rand = prng(78);
+    const keys = Array.from({ length: 2001 }, (_, i) =>
+      i % 3 === 1
+        ? randomBuffer(rand, 70)
+        : i % 3 === 2
+          ? new Uint8Array(randomBuffer(rand, 20))
+          : randomString(rand, 70),
+    );
+    expectAgreement(keys, ring.getServerOrdinals(keys));
+  });
+
+  it('every count from 0 to 40, so the last group of hashes is partly filled', () => {
+    const all = Array.from({ length: 40 }, (_, i) => `user:${i * 7919}`);
+    for (let n = 0; n <= 40; n++) {
+      const keys = all.slice(0, n);
+      const got = ring.getServerOrdinals(keys);
+      expect(got.length).toBe(n);
+      expect(Array.from(got)).toEqual(keys.map((k) => ref.ordinal(k)));
+      const withBuffer = [...keys, Buffer.from('b')];
+      expect(Array.from(ring.getServerOrdinals(withBuffer))).toEqual(withBuffer.map((k) => ring.getServerOrdinal(k)));
+    }
+  });
+
+  it('writes into out and returns it; elements past keys.length are left alone', () => {
+    const keys = ['a', 'b', 'c', Buffer.from('d')];
+    const out = new Int32Array(6).fill(99);
+    expect(ring.getServerOrdinals(keys, out)).toBe(out);
+    expect(Array.from(out)).toEqual([...keys.map((k) => ring.getServerOrdinal(k)), 99, 99]);
+    const strings = new Int32Array(4).fill(99);
+    ring.getServerOrdinals(['a', 'b', 'c'], strings);
+    expect(strings[3]).toBe(99);
+  });
+
+  it('all -1 before createContinuum', () => {
+    const early = new Ketama();
+    early.addServer('10.0.0.1', 11211, 100);
+    expect(Array.from(early.getServerOrdinals(['a', 'b', Buffer.from('c')]))).toEqual([-1, -1, -1]);
+    expect(Array.from(new Ketama().getServerOrdinals(['x'.repeat(100), 'é']))).toEqual([-1, -1]);
+  });
+
+  it('an array-like Proxy works like its target', () => {
+    const keys = ['user:1', 'user:2', 'ключ', 'user:4'];
+    const proxy = new Proxy(keys, {});
+    expect(Array.from(ring.getServerOrdinals(proxy))).toEqual(keys.map((k) => ring.getServerOrdinal(k)));
+  });
+
+  it('bad arguments throw a TypeError or RangeError naming the problem, leaving out unchanged', () => {
+    expect(() => ring.getServerOrdinals('user:1' as never)).toThrow(/keys must be an array/);
+    expect(() => ring.getServerOrdinals(undefined as never)).toThrow(TypeError);
+    expect(() => ring.getServerOrdinals(['a'], [0] as never)).toThrow(/out must be an Int32Array/);
+    expect(() => ring.getServerOrdinals(['a'], new Uint32Array(1) as never)).toThrow(TypeError);
+    expect(() => ring.getServerOrdinals(['a', 'b'], new Int32Array(1))).toThrow(RangeError);
+    for (const bad of [123, undefined, null, {}, true, new Uint16Array(2), 5n]) {
+      const out = new Int32Array(8).fill(7);
+      const keys = ['a', 'b', 'c', 'd', 'e', bad, 'g'];
+      expect(() => ring.getServerOrdinals(keys as never, out), String(bad)).toThrow(
+        /key 5 must be a string or a Buffer/,
+      );
+      expect(Array.from(out)).toEqual(new Array(8).fill(7));
+    }
+    // A hole reads as undefined.
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    expect(() => ring.getServerOrdinals(['a', , 'c'] as never)).toThrow(/key 1/);
+  });
+
+  it('a getter that calls getServerOrdinals again does not disturb the outer call', () => {
+    const plain = Array.from({ length: 30 }, (_, i) => (i % 5 === 2 ? `ключ:${i}` : `user:${i}`));
+    const inner = Array.from({ length: 50 }, (_, i) => `other:${i}`.repeat(1 + (i % 3)));
+    const keys = plain.slice();
+    let calls = 0;
+    Object.defineProperty(keys, 7, {
+      get() {
+        calls++;
+        expect(Array.from(ring.getServerOrdinals(inner))).toEqual(inner.map((k) => ring.getServerOrdinal(k)));
+        return plain[7];
+      },
+    });
+    expect(Array.from(ring.getServerOrdinals(keys))).toEqual(plain.map((k) => ring.getServerOrdinal(k)));
+    expect(calls).toBeGreaterThan(0);
+  });
+
+  it('a getter that detaches out while keys are read: a TypeError, nothing written', () => {
+    const out = new Int32Array(4);
+    const keys: unknown[] = [Buffer.from('a'), 'b', 'c', 'd'];
+    Object.defineProperty(keys, 2, {
+      get() {
+        structuredClone(out.buffer, { transfer: [out.buffer] });
+        return 'c';
+      },
+    });
+    expect(() => ring.getServerOrdinals(keys as never, out)).toThrow(/detached/);
+    expect(out.length).toBe(0);
+  });
+});
+
 describe('Ketama: argument errors', () => {
   it('addServer rejects bad arguments with a TypeError', () => {
     const ring = new Ketama();
