@@ -57,15 +57,15 @@ std::shared_ptr<PollLoop> Addon::runningLoop(Napi::Env env) {
   return nullptr;
 }
 
-// A new execution and its promise, or null when the environment will not
-// make a promise (a worker being terminated: the exception is pending then).
-// Made before any batch is touched, so a refusal leaves nothing half-taken.
-std::unique_ptr<Execution> Addon::newExecution(napi_env env, uint32_t timeoutMs, napi_value* promise) {
-  auto exec = std::make_unique<Execution>();
+// Makes an execution's promise and sets its deadline. False when the
+// environment will not make a promise (a worker being terminated: the
+// exception is pending then). Done before any batch is touched, so a
+// refusal leaves nothing half-taken.
+bool Addon::arm(napi_env env, Execution* exec, uint32_t timeoutMs, napi_value* promise) {
+  if (napi_create_promise(env, &exec->deferred, promise) != napi_ok) return false;
   exec->timeoutMs = timeoutMs;
   exec->deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-  if (napi_create_promise(env, &exec->deferred, promise) != napi_ok) return nullptr;
-  return exec;
+  return true;
 }
 
 // The connection a JS-side id names (see ConnectionRegistry), or null.
@@ -120,8 +120,8 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
   std::shared_ptr<PollLoop> loop = runningLoop(env);
   if (!loop) return Napi::Value();
   napi_value promise;
-  auto exec = newExecution(env, timeoutMs, &promise);
-  if (!exec) return Napi::Value();
+  auto exec = std::make_unique<Execution>();
+  if (!arm(env, exec.get(), timeoutMs, &promise)) return Napi::Value();
   for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
     auto job = std::make_unique<Job>();
     job->exec = exec.get();
@@ -163,7 +163,10 @@ Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool
         .ThrowAsJavaScriptException();
     return Napi::Value();
   }
-  auto job = std::make_unique<Job>();
+  std::shared_ptr<PollLoop> loop = runningLoop(env);
+  if (!loop) return Napi::Value();
+  std::unique_ptr<Execution> exec = loop->takeCall();
+  Job* job = exec->jobs[0].get();
   if (isGet) {
     job->out.append(kGetHead, kHeadLen);
     argc = 3;
@@ -178,28 +181,18 @@ Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool
       return Napi::Value();
     }
   }
-  return launchCall(env, info[1], std::move(job), timeoutMs, mode);
-}
-
-// Sends one encoded command on the connection `id` names; settles with its value.
-Napi::Value Addon::launchCall(Napi::Env env, napi_value id, std::unique_ptr<Job> job, uint32_t timeoutMs,
-                              ValueMode mode) {
-  const std::shared_ptr<ConnState>* conn = connectionFor(env, id);
+  const std::shared_ptr<ConnState>* conn = connectionFor(env, info[1]);
   if (conn == nullptr) {
     Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
     return Napi::Value();
   }
-  job->conn = *conn;
-  std::shared_ptr<PollLoop> loop = runningLoop(env);
-  if (!loop) return Napi::Value();
   napi_value promise;
-  auto exec = newExecution(env, timeoutMs, &promise);
-  if (!exec) return Napi::Value();
+  if (!arm(env, exec.get(), timeoutMs, &promise)) return Napi::Value();
+  job->conn = *conn;
   job->exec = exec.get();
   job->expected = 1;
   job->valueMode = mode;
-  exec->jobs.push_back(std::move(job));
-  loop->submit(exec.release());
+  loop->submit(exec.release());  // the loop settles the promise when done
   return Napi::Value(env, promise);
 }
 

@@ -30,14 +30,12 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value GetBuffer(const Napi::CallbackInfo& info);
   Napi::Value CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool isGet);
-  Napi::Value launchCall(Napi::Env env, napi_value connection, std::unique_ptr<Job> job, uint32_t timeoutMs,
-                         ValueMode mode);
   const std::shared_ptr<ConnState>* connectionFor(napi_env env, napi_value id) const;
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);
   std::shared_ptr<PollLoop> runningLoop(Napi::Env env);
-  static std::unique_ptr<Execution> newExecution(napi_env env, uint32_t timeoutMs, napi_value* promise);
+  static bool arm(napi_env env, Execution* exec, uint32_t timeoutMs, napi_value* promise);
 
   std::shared_ptr<PollLoop> loop_;
   std::shared_ptr<ConnectionRegistry> registry_ = std::make_shared<ConnectionRegistry>();

@@ -60,6 +60,24 @@ struct Job {
 
   bool fullyWritten() const { return written == out.size(); }
 
+  // For reuse by the next single command: every field above back to its
+  // initial value, keeping the memory of out and replies.
+  void reset() {
+    exec = nullptr;
+    conn.reset();
+    out.clear();
+    written = 0;
+    expected = 0;
+    received = 0;
+    replies.clear();
+    error.clear();
+    errorKind = EK_NONE;
+    done = false;
+    valueMode = ValueMode::kNone;
+    batch = nullptr;
+    batchRef = nullptr;
+  }
+
   // Fails the commands still owed: half-parsed nodes are dropped and each
   // missing reply becomes an ERROR reply carrying the reason.
   void fail(ErrorKind kind, const std::string& reason) {
@@ -87,6 +105,18 @@ struct Execution {
   bool timerArmed = false;
 
   napi_deferred deferred = nullptr;  // JS thread only
+
+  // For reuse (see Job::reset); the jobs are kept as they are.
+  void reset() {
+    remaining = 0;
+    ok = true;
+    timeoutMs = 0;
+    flushSeq = 0;
+    deadline = Clock::time_point();
+    timer = {};
+    timerArmed = false;
+    deferred = nullptr;
+  }
 };
 
 }  // namespace libredis

@@ -33,6 +33,13 @@ class PackedReplies {
 
   size_t count() const { return records.size() / kRecordFields; }
 
+  // Empty again, keeping the memory (for reuse by the next command).
+  void clear() {
+    records.clear();
+    payload.clear();
+    markRecords_ = markPayload_ = 0;
+  }
+
   void addText(ReplyType type, uint32_t level, const char* p, size_t n) {
     push(type, level, static_cast<uint32_t>(n), payload.size());
     payload.append(p, n);

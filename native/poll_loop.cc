@@ -31,7 +31,11 @@ constexpr int64_t kDefaultSpinMicros = 300;
 // replies are owed, and when JS has lately come back with new work within
 // this long after its last results.
 constexpr auto kMaxSpin = std::chrono::microseconds(2000);
-
+// Spare single-command Executions kept for reuse: how many, and the largest
+// buffers kept (a command with more is freed, so one large value pins nothing).
+constexpr size_t kMaxSpareCalls = 512;
+constexpr size_t kSpareBytesMax = 1024;
+constexpr size_t kSpareRecordsMax = 64;
 int64_t spinMicros() {
   const char* env = getenv("LIBREDIS_SPIN_US");
   if (env == nullptr || *env == 0) return kDefaultSpinMicros;
@@ -134,6 +138,7 @@ void PollLoop::shutdown() {
   completed_.clear();
   done_.clear();
   pending_.clear();
+  dropSpareCalls();
   if (tsfn_ != nullptr) {
     napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
     tsfn_ = nullptr;
@@ -147,6 +152,45 @@ void PollLoop::freeExecution(Execution* exec) {
     if (job->batchRef != nullptr) napi_delete_reference(env_, job->batchRef);
   }
   delete exec;
+}
+
+std::unique_ptr<Execution> PollLoop::takeCall() {
+  if (spareCalls_.empty()) {
+    auto exec = std::make_unique<Execution>();
+    exec->jobs.push_back(std::make_unique<Job>());
+    exec->jobs[0]->replies.records.reserve(kRecordFields);  // one reply node, allocated here, not grown there
+    return exec;
+  }
+  std::unique_ptr<Execution> exec = std::move(spareCalls_.back());
+  spareCalls_.pop_back();
+  liveCounts().executions++;  // live again (see keepCall)
+  liveCounts().jobs++;
+  return exec;
+}
+
+// Takes a settled single command back for reuse, or frees it.
+void PollLoop::keepCall(Execution* raw) {
+  std::unique_ptr<Execution> exec(raw);
+  Job& job = *exec->jobs[0];
+  if (stopped_ || spareCalls_.size() >= kMaxSpareCalls || job.out.capacity() > kSpareBytesMax ||
+      job.replies.payload.capacity() > kSpareBytesMax || job.replies.records.capacity() > kSpareRecordsMax ||
+      job.error.capacity() > kSpareBytesMax) {
+    recycleCommandBytes(job.out);
+    return;
+  }
+  job.reset();
+  exec->reset();
+  // A spare is not work in flight: the live counts (see live_counts.h) leave it out.
+  liveCounts().executions--;
+  liveCounts().jobs--;
+  spareCalls_.push_back(std::move(exec));
+}
+
+void PollLoop::dropSpareCalls() {
+  // Counted back in first: their destructors count them out.
+  liveCounts().executions += static_cast<int64_t>(spareCalls_.size());
+  liveCounts().jobs += static_cast<int64_t>(spareCalls_.size());
+  spareCalls_.clear();
 }
 
 void PollLoop::submit(Execution* exec) {
@@ -459,26 +503,34 @@ void PollLoop::drain(napi_env env) {
     std::lock_guard<std::mutex> lock(mu_);
     done.swap(done_);
   }
-  for (Execution* exec : done) {
-    napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
+  // A handle scope per few executions rather than per one: Node allocates
+  // every scope, and one busy tick settles many single commands.
+  constexpr size_t kPerScope = 16;
+  napi_handle_scope scope = nullptr;
+  for (size_t i = 0; i < done.size(); i++) {
+    if (i % kPerScope == 0) {
+      if (scope != nullptr) napi_close_handle_scope(env, scope);
+      scope = nullptr;
+      napi_open_handle_scope(env, &scope);
+    }
+    Execution* exec = done[i];
     if (exec->jobs.size() == 1 && exec->jobs[0]->valueMode != ValueMode::kNone) {
       settleValue(env, exec);
-      recycleCommandBytes(exec->jobs[0]->out);
-    } else {
-      for (auto& job : exec->jobs) {
-        BatchWrap* batch = job->batch;
-        napi_ref ref = job->batchRef;
-        batch->acceptResult(std::move(job));
-        napi_delete_reference(env, ref);
-      }
-      napi_value result;
-      napi_get_boolean(env, exec->ok, &result);
-      napi_resolve_deferred(env, exec->deferred, result);
+      keepCall(exec);
+      continue;
     }
+    for (auto& job : exec->jobs) {
+      BatchWrap* batch = job->batch;
+      napi_ref ref = job->batchRef;
+      batch->acceptResult(std::move(job));
+      napi_delete_reference(env, ref);
+    }
+    napi_value result;
+    napi_get_boolean(env, exec->ok, &result);
+    napi_resolve_deferred(env, exec->deferred, result);
     delete exec;
-    napi_close_handle_scope(env, scope);
   }
+  if (scope != nullptr) napi_close_handle_scope(env, scope);
   inflight_ -= done.size();
   if (inflight_ == 0 && tsfn_ != nullptr) napi_unref_threadsafe_function(env, tsfn_);
 }

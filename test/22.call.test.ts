@@ -88,6 +88,42 @@ describe('connection.call', () => {
     expect(await libredis.getConnection(redis.address).call('PING')).toBe('PONG');
   });
 
+  it('reused native memory carries nothing from one command to the next (values, nils, errors, timeouts, large values)', async () => {
+    // Settled single commands are kept for reuse by later ones (any
+    // connection); each kind below follows every other kind many times.
+    const libredis = new Libredis();
+    const c = libredis.getConnection(redis.address);
+    const big = 'B'.repeat(5000); // more than a kept command holds: freed, not kept
+    await c.call('DEL', 'reuse:n', 'reuse:l');
+    await c.call('MSET', 'reuse:s', 'small', 'reuse:big', big, 'reuse:str', 'x');
+    await c.call('RPUSH', 'reuse:l', 'a', 'b');
+    const stalled = await fakeServer();
+    const slow = libredis.getConnection(stalled.address);
+    let counter = 0;
+    const kinds: Array<() => Promise<void>> = [
+      async () => expect(await c.get('reuse:s')).toBe('small'),
+      async () => expect(await c.get('reuse:missing')).toBeNull(),
+      async () => expect(await c.call('LPUSH', 'reuse:str', 'y').catch((e) => e)).toBeInstanceOf(ReplyError),
+      async () => expect(await c.get('reuse:big')).toBe(big),
+      async () => expect(await c.call('INCR', 'reuse:n')).toBe(++counter),
+      async () => expect(await c.call('LRANGE', 'reuse:l', 0, -1)).toEqual(['a', 'b']),
+      async () => expect((await c.getBuffer('reuse:s'))?.toString()).toBe('small'),
+    ];
+    for (let round = 0; round < 40; round++) {
+      const work: Promise<void>[] = [];
+      for (let i = 0; i < kinds.length * 3; i++) work.push(kinds[(round + i * 5) % kinds.length]());
+      if (round % 10 === 0)
+        work.push(
+          slow.get('k', 20).then(
+            () => Promise.reject(new Error('no timeout')),
+            (e) => expect(e).toBeInstanceOf(TimeoutError),
+          ),
+        );
+      await Promise.all(work);
+    }
+    expect(counter).toBe(40 * 3);
+  });
+
   it('bad arguments reject with a TypeError and send nothing', async () => {
     const f = await fakeServer((chunk, socket) => {
       for (let i = countRequests(chunk.toString('latin1')); i > 0; i--) socket.write('+OK\r\n');
