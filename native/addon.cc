@@ -119,9 +119,28 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
 
   std::shared_ptr<PollLoop> loop = runningLoop(env);
   if (!loop) return Napi::Value();
+  // A reference keeps each batch alive while it is in flight; all are made
+  // before anything is taken from a batch, so a refusal leaves none busy.
+  std::vector<napi_ref> refs;
+  auto dropRefs = [&] {
+    for (napi_ref r : refs) napi_delete_reference(env, r);
+  };
+  for (size_t i = 1; i < argc; i += 2) {
+    napi_ref ref = nullptr;
+    if (napi_create_reference(env, info[i + 1], 1, &ref) != napi_ok) {
+      dropRefs();
+      if (!env.IsExceptionPending())
+        Napi::Error::New(env, "could not hold a Batch for execution").ThrowAsJavaScriptException();
+      return Napi::Value();
+    }
+    refs.push_back(ref);
+  }
   napi_value promise;
   auto exec = std::make_unique<Execution>();
-  if (!arm(env, exec.get(), timeoutMs, &promise)) return Napi::Value();
+  if (!arm(env, exec.get(), timeoutMs, &promise)) {
+    dropRefs();
+    return Napi::Value();
+  }
   for (size_t i = 1, k = 0; i < argc; i += 2, k++) {
     auto job = std::make_unique<Job>();
     job->exec = exec.get();
@@ -131,7 +150,7 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     job->out = b->takeCommands();
     job->expected = b->takeCount();
     job->batch = b;
-    napi_create_reference(env, info[i + 1], 1, &job->batchRef);
+    job->batchRef = refs[k];
     exec->jobs.push_back(std::move(job));
   }
   loop->submit(exec.release());  // the loop settles the promise when done
@@ -213,6 +232,7 @@ Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
   o.Set("liveConnections", Napi::Number::New(env, static_cast<double>(live.connections.load())));
   o.Set("openSockets", Napi::Number::New(env, static_cast<double>(live.openSockets.load())));
   o.Set("pooledCommandBytes", Napi::Number::New(env, static_cast<double>(pooledCommandBytes())));
+  o.Set("spareCalls", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->spareCalls()) : 0));
   return o;
 }
 

@@ -163,7 +163,19 @@ bool fitsInt32Out(napi_env env, napi_value v, size_t count) {
 }
 
 Napi::Value throwMismatch(napi_env env) {
-  napi_throw_range_error(env, nullptr, "ordinalsJoined: lengths do not match the joined text");
+  napi_throw_type_error(
+      env, nullptr, "getServerOrdinals(): the keys changed while they were read (a getter returned another string)");
+  return Napi::Value();
+}
+
+// A getter that threw left its exception pending; anything else gets one.
+Napi::Value throwUnreadable(napi_env env, uint32_t index) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) {
+    const std::string msg = "getServerOrdinals() could not read key " + std::to_string(index);
+    napi_throw_error(env, nullptr, msg.c_str());
+  }
   return Napi::Value();
 }
 
@@ -215,14 +227,14 @@ Napi::Value KetamaWrap::Ordinals(const Napi::CallbackInfo& info) {
   uint32_t count = 0;
   if (info.Length() < 3 || napi_get_value_uint32(env, info[1], &count) != napi_ok ||
       !fitsInt32Out(env, info[2], count)) {
-    napi_throw_type_error(env, nullptr, "ordinals(keys, count, out: Int32Array of at least count)");
+    napi_throw_type_error(env, nullptr, "getServerOrdinals(): out must be an Int32Array at least as long as keys");
     return Napi::Value();
   }
   std::vector<int32_t> result(count);
   HashQueue queue(ring_, result);
   for (uint32_t i = 0; i < count; ++i) {
     napi_value key;
-    if (napi_get_element(env, keys, i, &key) != napi_ok) return Napi::Value();  // a getter threw
+    if (napi_get_element(env, keys, i, &key) != napi_ok) return throwUnreadable(env, i);
     size_t n = 0;
     if (readShortAscii(env, key, queue.block(), &n)) {
       queue.add(i, n);
@@ -249,7 +261,7 @@ Napi::Value KetamaWrap::OrdinalsJoined(const Napi::CallbackInfo& info) {
   if (info.Length() < 5 || napi_get_value_string_utf16(env, info[1], nullptr, 0, &units) != napi_ok ||
       !int32ArrayOf(env, info[2], &lengths, &metaLen) || napi_get_value_uint32(env, info[3], &count) != napi_ok ||
       metaLen < count || !fitsInt32Out(env, info[4], count)) {
-    napi_throw_type_error(env, nullptr, "ordinalsJoined(keys, joined, lengths, count, out)");
+    napi_throw_type_error(env, nullptr, "getServerOrdinals(): out must be an Int32Array at least as long as keys");
     return Napi::Value();
   }
   // Per call, not shared: a getter run by napi_get_element below could call in again.
@@ -282,7 +294,7 @@ Napi::Value KetamaWrap::OrdinalsJoined(const Napi::CallbackInfo& info) {
       continue;
     }
     napi_value element;
-    if (napi_get_element(env, keys, i, &element) != napi_ok) return Napi::Value();
+    if (napi_get_element(env, keys, i, &element) != napi_ok) return throwUnreadable(env, i);
     if (!ordinalOfOther(env, element, ring_, &result[i])) return throwBadKey(env, i);
     // That read may have run JS that detached or shrank lengths.
     if (!int32ArrayOf(env, info[2], &lengths, &metaLen) || metaLen < count) return throwMismatch(env);

@@ -429,16 +429,20 @@ void PollLoop::untrackOpen(ConnState* conn) {
 }
 
 void PollLoop::publish() {
-  if (completed_.empty()) return;
-  bool signal;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    signal = done_.empty();
-    done_.insert(done_.end(), completed_.begin(), completed_.end());
+  if (completed_.empty() && !signalLost_) return;
+  // JS is signalled when done_ turns non-empty; a signal that did not go
+  // out is retried on every pass, or nothing in done_ would ever settle.
+  bool signal = signalLost_;
+  if (!completed_.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      signal = signal || done_.empty();
+      done_.insert(done_.end(), completed_.begin(), completed_.end());
+    }
+    completed_.clear();
+    if (timers_.empty()) lastPublish_ = Clock::now();
   }
-  completed_.clear();
-  if (timers_.empty()) lastPublish_ = Clock::now();
-  if (signal) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+  if (signal) signalLost_ = napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) != napi_ok;
 }
 
 // Resolves with the reply's value, or rejects with an Error whose `kind` is

@@ -40,6 +40,7 @@ class PollLoop {
   // allocates nothing natively, on either thread. (glibc keeps only 7 freed
   // blocks of a size per thread; one busy tick issues more commands.)
   std::unique_ptr<Execution> takeCall();
+  size_t spareCalls() const { return spareCalls_.size(); }
 
   // Poll thread, for ConnState.
   int epfd() const { return epfd_; }
@@ -111,6 +112,7 @@ class PollLoop {
   Clock::time_point lastPublish_{};                   // results handed to JS, nothing left in flight
   Clock::duration recentGap_{std::chrono::hours(1)};  // average time JS then took to submit more
   std::vector<Execution*> completed_;
+  bool signalLost_ = false;  // the last signal to JS failed; see publish()
   std::vector<ConnState*> dirty_;
   std::unordered_map<ConnState*, std::shared_ptr<ConnState>> open_;
   std::vector<std::shared_ptr<ConnState>> graveyard_;  // freed at the end of a pass

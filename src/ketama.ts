@@ -1,6 +1,11 @@
 import { describe } from './address';
 import { type NativeKetama, native } from './native';
 
+// Above this many UTF-16 units of keys in all, getServerOrdinals reads
+// keys one by one: joining would copy a lot for little gain, and could pass
+// V8's longest string.
+const JOIN_LIMIT = 1 << 16;
+
 /**
  * The libredis consistent-hash ring (MD5 Ketama), identical to the PHP
  * extension's: the same servers in the same order put every key on the same
@@ -64,15 +69,22 @@ export class Ketama {
     const n = keys.length;
     // Not shared between calls: a getter on keys could call in again.
     const lengths = new Int32Array(n);
-    let strings = n > 0;
-    for (let i = 0; i < n && strings; i++) {
+    let joinable = n > 0;
+    let total = 0;
+    for (let i = 0; i < n && joinable; i++) {
       const key = keys[i];
-      if (typeof key === 'string') lengths[i] = key.length;
-      else strings = false;
+      if (typeof key !== 'string') joinable = false;
+      else total += lengths[i] = key.length;
     }
-    // All strings: joined, they cross in one read (see ordinalsJoined).
-    if (strings) this._native.ordinalsJoined(keys, keys.join(''), lengths, n, out);
-    else this._native.ordinals(keys, n, out);
+    // All strings, and not too much text: joined, they cross in one read
+    // (see ordinalsJoined). Otherwise each key is read on its own.
+    if (joinable && total <= JOIN_LIMIT) {
+      const joined = keys.join('');
+      if (out.length < n) throw new TypeError('getServerOrdinals: out was detached or shrunk while the keys were read');
+      this._native.ordinalsJoined(keys, joined, lengths, n, out);
+    } else {
+      this._native.ordinals(keys, n, out);
+    }
     return out;
   }
 

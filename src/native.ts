@@ -77,6 +77,8 @@ export interface NativeBinding {
     openSockets: number;
     /** Memory this thread keeps for the next large batch (see native/command_buffers.h). */
     pooledCommandBytes: number;
+    /** Settled single commands kept for reuse on this thread (left out of liveExecutions and liveJobs; at most 512). */
+    spareCalls: number;
   };
   /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */
   parseChunks(

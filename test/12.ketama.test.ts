@@ -492,6 +492,12 @@ describe('Ketama: getServerOrdinals (many keys at once)', () => {
       keys.push(i % 3 === 0 ? randomString(rand, 60) : ascii);
     }
     keys.push('key\ud800', '\udc00key', 'ж'.repeat(40), '😀');
+    // In slices of 150 the text stays under the join limit; all at once it
+    // is over it, and keys are read one by one.
+    for (let at = 0; at < keys.length; at += 150) {
+      const slice = keys.slice(at, at + 150);
+      expectAgreement(slice, ring.getServerOrdinals(slice));
+    }
     expectAgreement(keys, ring.getServerOrdinals(keys));
   });
 
@@ -575,6 +581,30 @@ describe('Ketama: getServerOrdinals (many keys at once)', () => {
     });
     expect(Array.from(ring.getServerOrdinals(keys))).toEqual(plain.map((k) => ring.getServerOrdinal(k)));
     expect(calls).toBeGreaterThan(0);
+  });
+
+  it('a getter that detaches out while string keys are read: a TypeError saying so', () => {
+    const out = new Int32Array(3);
+    const keys: unknown[] = ['a', 'b', 'c'];
+    Object.defineProperty(keys, 1, {
+      get() {
+        if (out.length > 0) structuredClone(out.buffer, { transfer: [out.buffer] });
+        return 'b';
+      },
+    });
+    expect(() => ring.getServerOrdinals(keys as never, out)).toThrow(/detached/);
+  });
+
+  it('a getter that returns another string on a second read: a TypeError, not a wrong answer', () => {
+    let reads = 0;
+    const keys: unknown[] = ['a', 'b', 'ж'];
+    Object.defineProperty(keys, 2, {
+      get() {
+        reads++;
+        return reads === 1 ? 'жж' : 'ж';
+      },
+    });
+    expect(() => ring.getServerOrdinals(keys as never)).toThrow(/keys changed while they were read/);
   });
 
   it('a getter that detaches out while keys are read: a TypeError, nothing written', () => {

@@ -154,6 +154,9 @@ describe('no leaks', () => {
     const after = native.stats();
     expect(after.liveExecutions).toBe(before.liveExecutions);
     expect(after.liveJobs).toBe(before.liveJobs);
+    // Settled single commands wait for reuse, not counted as live, and bounded.
+    expect(after.spareCalls).toBeGreaterThan(0);
+    expect(after.spareCalls).toBeLessThanOrEqual(512);
     expect(after.inflight).toBe(0);
     gc?.();
     // Bounded, not flat: V8's heap may grow a little; a leak of per-execute

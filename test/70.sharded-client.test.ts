@@ -162,6 +162,16 @@ describe('multi-key commands across servers', () => {
     }
   });
 
+  it('mget routes numbers, Buffers and long keys like single commands; a missing key (a hole) is a TypeError', async () => {
+    const long = 'L'.repeat(70_000); // past the length at which keys are routed one by one
+    const keys: Array<string | number | Buffer> = ['mk:a', 17, Buffer.from('mk:b'), long, 'mk:ж'];
+    await Promise.all(keys.map((k) => client.set(k, `v${String(k).length}`)));
+    expect(await client.mget(keys)).toEqual(keys.map((k) => `v${String(k).length}`));
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    await expect(client.mget(['mk:a', , 'mk:b'] as never)).rejects.toThrow(/a key must be .* got undefined/);
+    await expect(client.del('mk:a', null as never)).rejects.toThrow(TypeError);
+  });
+
   it('mset with pairs, then exists / touch / unlink / del with summed counts', async () => {
     const keys = Array.from({ length: 30 }, (_, i) => `md:${i}`);
     expect(await client.mset(keys.map((k) => [k, k] as [string, string]))).toBe('OK');
