@@ -62,10 +62,18 @@ napi_value KetamaWrap::BoundLookup(napi_env env, napi_callback_info cbinfo) {
 
 namespace {
 
+// The single-key lookup is a hot path: its helpers are shared with the
+// batched one, and would otherwise become calls of their own.
+#if defined(__GNUC__) || defined(__clang__)
+#define LIBREDIS_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define LIBREDIS_HOT_INLINE inline
+#endif
+
 // Narrows a key of at most kMd5OneBlockMax ASCII UTF-16 units into block
 // as an MD5 block ready for md5FirstWordInBlock: the key, then zeros to
 // byte 63. False when the key is not ASCII (block is then unspecified).
-bool asciiIntoBlock(const char16_t* units, size_t n, uint8_t block[64]) {
+LIBREDIS_HOT_INLINE bool asciiIntoBlock(const char16_t* units, size_t n, uint8_t block[64]) {
   char16_t any = 0;
   for (size_t i = 0; i < n; ++i) any |= units[i];
   if (any >= 0x80) return false;
@@ -78,7 +86,7 @@ bool asciiIntoBlock(const char16_t* units, size_t n, uint8_t block[64]) {
 // into block (see asciiIntoBlock). It is read as UTF-16, a plain widening
 // copy in V8 and much cheaper than its UTF-8 writer. False for anything
 // else: not a string, longer, or not ASCII.
-bool readShortAscii(napi_env env, napi_value key, uint8_t block[64], size_t* len) {
+LIBREDIS_HOT_INLINE bool readShortAscii(napi_env env, napi_value key, uint8_t block[64], size_t* len) {
   char16_t wide[kMd5OneBlockMax + 2];  // room to tell a 55-unit key from a longer one
   size_t n = 0;
   if (napi_get_value_string_utf16(env, key, wide, sizeof wide / sizeof wide[0], &n) != napi_ok || n > kMd5OneBlockMax ||
