@@ -212,9 +212,18 @@ export class Batch {
   _collect(address: string): void {
     const r = this._native.takeResult();
     if (r === undefined) return;
-    this._replies = new PackedReplies(r[0], r[1]);
-    this.error = r[2];
-    this._errorKind = r[3];
+    if (r instanceof ArrayBuffer) {
+      // A small result, packed: see NativeBatch.takeResult.
+      const head = new Int32Array(r, 0, 4);
+      const payloadAt = 16 + head[0] * 4;
+      this._replies = new PackedReplies(new Int32Array(r, 16, head[0]), Buffer.from(r, payloadAt, head[1]));
+      this._errorKind = head[2];
+      this.error = head[2] === ErrorKind.None ? null : Buffer.from(r, payloadAt + head[1], head[3]).toString('utf8');
+    } else {
+      this._replies = new PackedReplies(r[0], r[1]);
+      this.error = r[2];
+      this._errorKind = r[3];
+    }
     this._address = address;
     this._cursor = 0;
   }

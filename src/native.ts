@@ -15,8 +15,13 @@ export interface NativeBatch {
   appendQueued(args: string[], meta: Int32Array, commands: number): void;
   /** The same, the arguments joined into one string; meta holds the shapes, then each argument's UTF-16 length. */
   appendJoined(joined: string, meta: Int32Array, commands: number, args: number): boolean;
-  /** [records, payload, error, errorKind] of the last execution, once. */
-  takeResult(): [Int32Array, Buffer, string | null, number] | undefined;
+  /**
+   * The last execution's result, once: [records, payload, error, errorKind],
+   * or for a small one a single ArrayBuffer holding four int32s (record ints,
+   * payload bytes, errorKind, error bytes), then the records, the payload and
+   * the error text (UTF-8).
+   */
+  takeResult(): [Int32Array, Buffer, string | null, number] | ArrayBuffer | undefined;
   /** The encoded commands not yet executed, and how many replies they owe. */
   pending(): [Buffer, number];
 }

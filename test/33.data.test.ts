@@ -49,6 +49,25 @@ describe('large values', () => {
     expect(get.nextReplyBuffer()).toBeNull();
   });
 
+  it('results just under and just over 32 KB (packed into one buffer or handed over in parts) read the same', async () => {
+    // The batch's result is three 16-byte records, the value and the
+    // integer's one digit: up to 32 KB in all it crosses packed, above in parts.
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    const edge = 32 * 1024 - 3 * 16 - 1;
+    for (let len = edge - 3; len <= edge + 3; len++) {
+      const value = Buffer.alloc(len, len % 251);
+      value.write(`len=${len};é`, 0, 'utf8');
+      expect(await conn.execute(libredis.createBatch().set(`edge:${len}`, value))).toBe(true);
+      const batch = libredis.createBatch().get(`edge:${len}`).get('edge:none').cmd('INCRBY', `edge:n:${len}`, 7);
+      expect(await conn.execute(batch)).toBe(true);
+      expect(batch.values({ buffers: true })).toEqual([value, null, 7]);
+      expect(batch.values()[0]).toBe(value.toString('utf8'));
+      expect(nodes(batch).map((n) => n.type)).toEqual([ReplyType.BULK, ReplyType.BULK_NIL, ReplyType.INTEGER]);
+      expect(batch.error).toBeNull();
+    }
+  });
+
   it('a 10 MB value set with Batch.set (Buffer) and a Uint8Array round-trips', async () => {
     const libredis = new Libredis();
     const conn = libredis.getConnection(redis.address);
