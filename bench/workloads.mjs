@@ -447,6 +447,16 @@ const LOOKUP_KEYS = (() => {
   return Array.from({ length: 100_000 }, () => `user:${100000 + Math.floor(rnd() * 900000)}`);
 })();
 
+/** The ring the lookup rows use: test.php's for 8 servers, two equal servers otherwise. */
+function lookupRing(libredis, servers) {
+  const ring = libredis.createKetama();
+  const weights = servers === 8 ? [600, 300, 200, 350, 1000, 800, 950, 100] : [100, 100];
+  weights.forEach((w, i) => {
+    ring.addServer(`10.0.1.${i + 1}`, 11211, w);
+  });
+  return ring.createContinuum();
+}
+
 function ketamaRow(servers) {
   const CHUNK = 20_000;
   return {
@@ -457,13 +467,7 @@ function ketamaRow(servers) {
     unit: 'lookups/s',
     clients: {
       libredis: ({ libredis }) => {
-        const ring = libredis.createKetama();
-        // test.php's ring for 8 servers; two equal servers otherwise
-        const weights = servers === 8 ? [600, 300, 200, 350, 1000, 800, 950, 100] : [100, 100];
-        weights.forEach((w, i) => {
-          ring.addServer(`10.0.1.${i + 1}`, 11211, w);
-        });
-        ring.createContinuum();
+        const ring = lookupRing(libredis, servers);
         // expected per-chunk ordinal sums, computed once; also checks every ordinal is in range
         const chunks = LOOKUP_KEYS.length / CHUNK;
         const expected = [];
@@ -507,11 +511,7 @@ function ketamaManyRow(servers) {
     unit: 'lookups/s',
     clients: {
       libredis: ({ libredis }) => {
-        const ring = libredis.createKetama();
-        [600, 300, 200, 350, 1000, 800, 950, 100].slice(0, servers).forEach((w, i) => {
-          ring.addServer(`10.0.1.${i + 1}`, 11211, w);
-        });
-        ring.createContinuum();
+        const ring = lookupRing(libredis, servers);
         const calls = LOOKUP_KEYS.length / PER_CALL;
         const sets = Array.from({ length: calls }, (_, c) => LOOKUP_KEYS.slice(c * PER_CALL, (c + 1) * PER_CALL));
         // each call's result must equal the single lookups; checked in full once, then by sum

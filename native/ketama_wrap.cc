@@ -70,28 +70,31 @@ namespace {
 #define LIBREDIS_HOT_INLINE inline
 #endif
 
-// Narrows a key of at most kMd5OneBlockMax ASCII UTF-16 units into block
-// as an MD5 block ready for md5FirstWordInBlock: the key, then zeros to
-// byte 63. False when the key is not ASCII (block is then unspecified).
-LIBREDIS_HOT_INLINE bool asciiIntoBlock(const char16_t* units, size_t n, uint8_t block[64]) {
+LIBREDIS_HOT_INLINE bool isAscii(const char16_t* units, size_t n) {
   char16_t any = 0;
   for (size_t i = 0; i < n; ++i) any |= units[i];
-  if (any >= 0x80) return false;
+  return any < 0x80;
+}
+
+// Narrows a key of at most kMd5OneBlockMax ASCII UTF-16 units into block
+// as an MD5 block ready for md5FirstWordInBlock: the key, then zeros to
+// byte 63.
+LIBREDIS_HOT_INLINE void narrowIntoBlock(const char16_t* units, size_t n, uint8_t block[64]) {
   std::memset(block, 0, 64);
   for (size_t i = 0; i < n; ++i) block[i] = static_cast<uint8_t>(units[i]);
-  return true;
 }
 
 // Reads a key of at most kMd5OneBlockMax ASCII characters (the usual kind)
-// into block (see asciiIntoBlock). It is read as UTF-16, a plain widening
+// into block (see narrowIntoBlock). It is read as UTF-16, a plain widening
 // copy in V8 and much cheaper than its UTF-8 writer. False for anything
 // else: not a string, longer, or not ASCII.
 LIBREDIS_HOT_INLINE bool readShortAscii(napi_env env, napi_value key, uint8_t block[64], size_t* len) {
   char16_t wide[kMd5OneBlockMax + 2];  // room to tell a 55-unit key from a longer one
   size_t n = 0;
   if (napi_get_value_string_utf16(env, key, wide, sizeof wide / sizeof wide[0], &n) != napi_ok || n > kMd5OneBlockMax ||
-      !asciiIntoBlock(wide, n, block))
+      !isAscii(wide, n))
     return false;
+  narrowIntoBlock(wide, n, block);
   *len = n;
   return true;
 }
@@ -290,15 +293,14 @@ Napi::Value KetamaWrap::OrdinalsJoined(const Napi::CallbackInfo& info) {
     if (n > units - from) return throwMismatch(env);
     const char16_t* key = text + from;
     from += n;
-    if (n <= kMd5OneBlockMax && asciiIntoBlock(key, n, queue.block())) {
-      queue.add(i, n);
-      continue;
-    }
-    char16_t any = 0;
-    for (size_t j = 0; j < n; ++j) any |= key[j];
-    if (any < 0x80) {
-      narrow.assign(key, key + n);
-      result[i] = ring_.getServerOrdinal(narrow.data(), n);
+    if (isAscii(key, n)) {
+      if (n <= kMd5OneBlockMax) {
+        narrowIntoBlock(key, n, queue.block());
+        queue.add(i, n);
+      } else {
+        narrow.assign(key, key + n);
+        result[i] = ring_.getServerOrdinal(narrow.data(), n);
+      }
       continue;
     }
     napi_value element;

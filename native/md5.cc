@@ -240,6 +240,14 @@ inline void md5State(const uint8_t* data, size_t len, uint32_t st[4]) {
   }
 }
 
+// A message of len <= kMd5OneBlockMax bytes, zeros after it, made into its
+// one padded block: the 0x80 marker, then the length in bits at byte 56
+// (the upper word stays zero: 55 bytes are 440 bits).
+inline void padOneBlock(uint8_t block[64], size_t len) {
+  block[len] = 0x80;
+  store32(block + 56, static_cast<uint32_t>(len << 3));
+}
+
 }  // namespace
 
 void md5(const uint8_t* data, size_t len, uint8_t out[16]) {
@@ -255,8 +263,7 @@ uint32_t md5FirstWord(const uint8_t* data, size_t len) {
 }
 
 uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len) {
-  block[len] = 0x80;
-  store32(block + 56, static_cast<uint32_t>(len << 3));
+  padOneBlock(block, len);
   uint32_t st[4];
   initState(st);
   transform<true>(st, block);
@@ -266,8 +273,7 @@ uint32_t md5FirstWordInBlock(uint8_t block[64], size_t len) {
 void md5FirstWordInBlocks(uint8_t blocks[kMd5Lanes][64], const size_t lens[kMd5Lanes], uint32_t out[kMd5Lanes]) {
   Lanes x[16];
   for (size_t k = 0; k < kMd5Lanes; ++k) {
-    blocks[k][lens[k]] = 0x80;
-    store32(blocks[k] + 56, static_cast<uint32_t>(lens[k] << 3));
+    padOneBlock(blocks[k], lens[k]);
     for (int i = 0; i < 16; ++i) x[i].v[k] = load32(blocks[k] + 4 * i);
   }
   uint32_t one[4];
