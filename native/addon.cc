@@ -194,6 +194,7 @@ Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool
   }
   for (size_t i = 2; i < argc; i++) {
     if (!appendArg(env, info[i], job->out)) {
+      loop->keepCall(exec.release());  // back to the pool: nothing was submitted
       Napi::TypeError::New(env, isGet ? std::string("get() key must be a string or a Buffer")
                                       : "command argument " + std::to_string(i - 1) + " must be a string or a Buffer")
           .ThrowAsJavaScriptException();
@@ -202,11 +203,15 @@ Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool
   }
   const std::shared_ptr<ConnState>* conn = connectionFor(env, info[1]);
   if (conn == nullptr) {
+    loop->keepCall(exec.release());
     Napi::TypeError::New(env, "expected a Connection").ThrowAsJavaScriptException();
     return Napi::Value();
   }
   napi_value promise;
-  if (!arm(env, exec.get(), timeoutMs, &promise)) return Napi::Value();
+  if (!arm(env, exec.get(), timeoutMs, &promise)) {
+    loop->keepCall(exec.release());
+    return Napi::Value();
+  }
   job->conn = *conn;
   job->exec = exec.get();
   job->expected = 1;

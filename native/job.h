@@ -101,7 +101,7 @@ struct Execution {
   uint32_t timeoutMs = 0;
   uint64_t flushSeq = 0;  // executions handed over by one flush (one JS tick) share it
   Clock::time_point deadline;
-  std::multimap<Clock::time_point, Execution*>::iterator timer;
+  std::multimap<Clock::time_point, Execution*>::iterator timer;  // valid while timerArmed
   bool timerArmed = false;
 
   napi_deferred deferred = nullptr;  // JS thread only

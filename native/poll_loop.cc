@@ -36,6 +36,8 @@ constexpr auto kMaxSpin = std::chrono::microseconds(2000);
 constexpr size_t kMaxSpareCalls = 512;
 constexpr size_t kSpareBytesMax = 1024;
 constexpr size_t kSpareRecordsMax = 64;
+// Timer nodes kept for reuse; about one per command in flight.
+constexpr size_t kMaxSpareTimers = 1024;
 int64_t spinMicros() {
   const char* env = getenv("LIBREDIS_SPIN_US");
   if (env == nullptr || *env == 0) return kDefaultSpinMicros;
@@ -76,6 +78,7 @@ bool PollLoop::start() {
   ev.data.ptr = nullptr;  // null marks the wakeup fd
   if (epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev) != 0) return failStart("epoll_ctl", errno);
   readBuf_.resize(kReadBufferBytes);
+  spareTimers_.reserve(kMaxSpareTimers);  // so disarmTimer never allocates
   resolver_ = std::make_unique<Resolver>([this](ResolveResult&& r) {
     Control c{Control::kResolved, nullptr, nullptr, std::string(), std::move(r)};
     post(std::move(c));
@@ -168,7 +171,6 @@ std::unique_ptr<Execution> PollLoop::takeCall() {
   return exec;
 }
 
-// Takes a settled single command back for reuse, or frees it.
 void PollLoop::keepCall(Execution* raw) {
   std::unique_ptr<Execution> exec(raw);
   Job& job = *exec->jobs[0];
@@ -370,11 +372,9 @@ void PollLoop::run() {
 
 void PollLoop::startExecution(Execution* exec) {
   exec->remaining = exec->jobs.size();
-  exec->timer = timers_.emplace(exec->deadline, exec);
-  exec->timerArmed = true;
+  armTimer(exec);
   if (exec->remaining == 0) {
-    timers_.erase(exec->timer);
-    exec->timerArmed = false;
+    disarmTimer(exec);
     completed_.push_back(exec);
     return;
   }
@@ -387,15 +387,35 @@ void PollLoop::startExecution(Execution* exec) {
   }
 }
 
+void PollLoop::armTimer(Execution* exec) {
+  if (spareTimers_.empty()) {
+    exec->timer = timers_.emplace(exec->deadline, exec);
+  } else {
+    auto node = std::move(spareTimers_.back());
+    spareTimers_.pop_back();
+    node.key() = exec->deadline;
+    node.mapped() = exec;
+    exec->timer = timers_.insert(std::move(node));
+  }
+  exec->timerArmed = true;
+}
+
+void PollLoop::disarmTimer(Execution* exec) {
+  if (!exec->timerArmed) return;
+  exec->timerArmed = false;
+  if (spareTimers_.size() < kMaxSpareTimers) {
+    spareTimers_.push_back(timers_.extract(exec->timer));
+  } else {
+    timers_.erase(exec->timer);
+  }
+}
+
 void PollLoop::jobDone(Job* job) {
   job->done = true;
   Execution* exec = job->exec;
   if (job->errorKind != EK_NONE) exec->ok = false;
   if (--exec->remaining == 0) {
-    if (exec->timerArmed) {
-      timers_.erase(exec->timer);
-      exec->timerArmed = false;
-    }
+    disarmTimer(exec);
     completed_.push_back(exec);
   }
 }
@@ -404,8 +424,7 @@ void PollLoop::expireTimers() {
   auto now = Clock::now();
   while (!timers_.empty() && timers_.begin()->first <= now) {
     Execution* exec = timers_.begin()->second;
-    timers_.erase(timers_.begin());
-    exec->timerArmed = false;
+    disarmTimer(exec);
     for (auto& job : exec->jobs) {
       if (!job->done) job->conn->abandon(job.get(), std::string());
     }

@@ -40,6 +40,8 @@ class PollLoop {
   // allocates nothing natively, on either thread. (glibc keeps only 7 freed
   // blocks of a size per thread; one busy tick issues more commands.)
   std::unique_ptr<Execution> takeCall();
+  // Takes a settled (or never submitted) single command back for reuse, or frees it.
+  void keepCall(Execution* exec);
   size_t spareCalls() const { return spareCalls_.size(); }
 
   // Poll thread, for ConnState.
@@ -71,11 +73,12 @@ class PollLoop {
   void expireTimers();
   int nextTimeoutMs() const;
   Clock::duration spinBudget() const;
+  void armTimer(Execution* exec);
+  void disarmTimer(Execution* exec);
   int waitForEvents(epoll_event* events, Clock::time_point lastActivity);
   void publish();
   void drain(napi_env env);
   void settleValue(napi_env env, Execution* exec);
-  void keepCall(Execution* exec);
   void dropSpareCalls();
   static void callJs(napi_env env, napi_value, void* context, void*);
   void freeExecution(Execution* exec);
@@ -109,6 +112,9 @@ class PollLoop {
 
   // Poll thread only.
   std::multimap<Clock::time_point, Execution*> timers_;
+  // Nodes of disarmed timers, reused by armTimer: a node allocation per
+  // command would be the last one on the single-command path.
+  std::vector<std::multimap<Clock::time_point, Execution*>::node_type> spareTimers_;
   Clock::time_point lastPublish_{};                   // results handed to JS, nothing left in flight
   Clock::duration recentGap_{std::chrono::hours(1)};  // average time JS then took to submit more
   std::vector<Execution*> completed_;

@@ -2,6 +2,7 @@
 // natively into a JS value, failures as typed rejections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, Libredis, ProtocolError, ReplyError, TimeoutError } from '../src/index';
+import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
@@ -135,6 +136,26 @@ describe('connection.call', () => {
     await expect(c.set('k', null as never)).rejects.toThrow(TypeError);
     expect(await c.call('PING')).toBe('OK');
     expect(countRequests(f.received())).toBe(1);
+  });
+
+  it('a refused single command leaves nothing behind for the next one', async () => {
+    const lib = new Libredis();
+    const conn = lib.getConnection(redis.address);
+    expect(await conn.call('PING')).toBe('PONG'); // starts the loop, leaves a spare
+    const spares = native.stats().spareCalls;
+    // Refused halfway through encoding: the head and first arguments are
+    // already in the command buffer when the bad one is found.
+    for (let i = 0; i < 20; i++) {
+      expect(() => native.call(1000, conn._id, 'SET', 'call:half', {} as never)).toThrow(/argument 3 must be/);
+      expect(() => native.get(1000, 0, 'k')).toThrow(/expected a Connection/);
+    }
+    // The refused commands' memory went back to the pool rather than being freed.
+    expect(native.stats().spareCalls).toBe(spares);
+    // Reused memory carries no partial command: each reply matches its own request.
+    const echoes = await Promise.all(Array.from({ length: 20 }, (_, i) => conn.call('ECHO', `e${i}`)));
+    expect(echoes).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`));
+    expect(await conn.call('EXISTS', 'call:half')).toBe(0);
+    lib.close();
   });
 
   it('set resolves false on failure, with the reason in lastError', async () => {
