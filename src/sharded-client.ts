@@ -11,6 +11,11 @@ import type { ReplyValue } from './reply';
 import { ShardedTransaction } from './sharded-transaction';
 
 /** A server of the ring: `'host:port'`, or an object with an optional weight (default 100). */
+/**
+ * A server of the ring: `'host:port'` (weight 100), or an object with an
+ * integer `port` (1-65535) and an optional non-negative integer `weight`
+ * (default 100), as the PHP side's `addServer(host, port, weight)`.
+ */
 export type ServerSpec = string | { host: string; port: number; weight?: number };
 
 export interface ShardedClientOptions {
@@ -83,13 +88,14 @@ export class ShardedClient {
       throw new TypeError(`ShardedClient: options.servers must be an array, got ${describe(options?.servers)}`);
     }
     if (options.servers.length === 0) throw new TypeError('ShardedClient: options.servers is empty');
+    // Every argument is checked before anything is created.
+    const specs = Array.from(options.servers, parseServer); // a hole is a bad server, not skipped
     this._setup = { password: options.password, username: options.username, db: options.db };
     this._timeoutMs = checkTimeout(options.timeoutMs ?? 5000, 'ShardedClient');
     this._hashTag = options.hashTag === true;
     this._libredis = new Libredis(this._setup);
     this._ring = this._libredis.createKetama();
-    options.servers.forEach((spec, i) => {
-      const { host, port, weight } = parseServer(spec, i);
+    specs.forEach(({ host, port, weight }, i) => {
       this._ring.addServer(host, port, weight);
       const address = this._ring.getServerAddress(i);
       this._servers.push({ address, connection: this._libredis.getConnection(address) });
@@ -680,16 +686,27 @@ function pairsToObject<V>(flat: V[], fieldName: (field: V) => string): Record<st
 }
 
 function parseServer(spec: ServerSpec, i: number): { host: string; port: number; weight: number } {
+  const where = `ShardedClient: server ${i + 1}`;
   if (typeof spec === 'string') {
+    // The same rule as a connection address: digits only, so ' 80', '0x50'
+    // or '6379.0' cannot name a port that the ring then spells differently.
     const at = spec.lastIndexOf(':');
-    const port = Number(spec.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new TypeError(`ShardedClient: server ${i + 1} must be 'host:port', got ${describe(spec)}`);
+    const portText = spec.slice(at + 1);
+    const port = Number(portText);
+    if (at <= 0 || !/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
+      throw new TypeError(`${where} must be 'host:port' with a port of 1-65535, got ${describe(spec)}`);
     }
     return { host: spec.slice(0, at), port, weight: 100 };
   }
   if (spec === null || typeof spec !== 'object' || typeof spec.host !== 'string' || spec.host === '') {
-    throw new TypeError(`ShardedClient: server ${i + 1} must be 'host:port' or { host, port, weight }`);
+    throw new TypeError(`${where} must be 'host:port' or { host, port, weight }, got ${describe(spec)}`);
   }
-  return { host: spec.host, port: spec.port, weight: spec.weight ?? 100 };
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
+    throw new TypeError(`${where}: port must be an integer 1-65535, got ${describe(spec.port)}`);
+  }
+  const weight = spec.weight ?? 100;
+  if (!Number.isInteger(weight) || weight < 0 || weight > 0xffffffff) {
+    throw new TypeError(`${where}: weight must be a non-negative integer, got ${describe(weight)}`);
+  }
+  return { host: spec.host, port: spec.port, weight };
 }

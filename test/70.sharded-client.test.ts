@@ -53,6 +53,42 @@ describe('placement', () => {
     weighted.close();
   });
 
+  it('a bad server in the list is a TypeError naming it, and nothing is opened', () => {
+    const good = servers[0].address;
+    const bad: Array<[unknown, RegExp]> = [
+      ['127.0.0.1', /server 2 must be 'host:port'/],
+      [':6379', /server 2 must be 'host:port'/],
+      ['127.0.0.1: 6379', /port of 1-65535, got "127.0.0.1: 6379"/],
+      ['127.0.0.1:0x50', /port of 1-65535/],
+      ['127.0.0.1:6379.0', /port of 1-65535/],
+      ['127.0.0.1:1e3', /port of 1-65535/],
+      ['127.0.0.1:65536', /port of 1-65535/],
+      ['127.0.0.1:0', /port of 1-65535/],
+      [{ host: '127.0.0.1' }, /server 2: port must be an integer 1-65535, got undefined/],
+      [{ host: '127.0.0.1', port: '6379' }, /port must be an integer/],
+      [{ host: '127.0.0.1', port: 6379.5 }, /port must be an integer/],
+      [{ host: '127.0.0.1', port: 6379, weight: -1 }, /server 2: weight must be a non-negative integer/],
+      [{ host: '127.0.0.1', port: 6379, weight: 1.5 }, /weight must be/],
+      [{ host: '', port: 6379 }, /server 2 must be 'host:port' or/],
+      [null, /server 2 must be/],
+      [42, /server 2 must be/],
+    ];
+    const before = native.stats().liveConnections;
+    for (const [spec, message] of bad) {
+      expect(() => new ShardedClient({ servers: [good, spec as never] }), String(spec)).toThrow(TypeError);
+      expect(() => new ShardedClient({ servers: [good, spec as never] }), String(spec)).toThrow(message);
+    }
+    // A hole is a missing server, not one to skip (the ring would shift).
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    expect(() => new ShardedClient({ servers: [good, , good] as never })).toThrow(/server 2 must be .* got undefined/);
+    // The good first server got no connection: arguments are checked first.
+    expect(native.stats().liveConnections).toBe(before);
+    // The accepted forms, for contrast.
+    const ok = new ShardedClient({ servers: [good, { host: '127.0.0.1', port: servers[1].port, weight: 0 }] });
+    expect(ok.serverFor('x')).toMatch(/^127\.0\.0\.1:\d+$/);
+    ok.close();
+  });
+
   it('a key written through the client exists on its server only', async () => {
     const keys = Array.from({ length: 150 }, (_, i) => `only:${i}`);
     await Promise.all(keys.map((k) => client.set(k, 'v')));
