@@ -22,6 +22,13 @@ function metaFor(length: number): Int32Array {
   return sharedMeta;
 }
 
+// Native batches given back by batches whose execution is over (see
+// _collect). Between executions a batch keeps everything in JS, so its
+// native side can serve the next batch: making one per batch cost a wrapped
+// native object and, after each GC, its finalizer.
+const SPARE_NATIVE_MAX = 64;
+const spareNatives: NativeBatch[] = [];
+
 /**
  * A list of commands sent to one server in one go (pipelined), and after
  * execution, their replies. Build it with `get`, `set`, `cmd` or `write`
@@ -32,8 +39,13 @@ function metaFor(length: number): Int32Array {
  * replies replace the previous replies.
  */
 export class Batch {
-  /** @internal */
-  readonly _native: NativeBatch;
+  // The native side, taken when first needed (see _native).
+  private _nb: NativeBatch | null = null;
+  // The native side holds commands not yet handed to an execution.
+  private _unsent = false;
+  // Executions of this batch submitted and not yet collected (a new one can
+  // be submitted before the last one's result is collected).
+  private _inflight = 0;
   /** @internal */
   _replies: PackedReplies = EMPTY;
   /** @internal */
@@ -60,8 +72,13 @@ export class Batch {
    * @param numCommands How many replies `commands` will produce.
    */
   constructor(commands?: string | Buffer, numCommands = 0) {
-    this._native = new native.NativeBatch();
     if (commands !== undefined && commands !== '') this.write(commands, numCommands);
+  }
+
+  /** @internal The native side: encoded commands, and results until collected. */
+  get _native(): NativeBatch {
+    if (this._nb === null) this._nb = spareNatives.pop() ?? new native.NativeBatch();
+    return this._nb;
   }
 
   /**
@@ -79,6 +96,7 @@ export class Batch {
     }
     this._flushQueued();
     this._native.write(data, numCommands);
+    this._unsent = true;
     return this;
   }
 
@@ -92,6 +110,7 @@ export class Batch {
     const [k, v] = toWire([key, value], 'set');
     this._flushQueued();
     this._native.set(k, v);
+    this._unsent = true;
     return this;
   }
 
@@ -105,6 +124,7 @@ export class Batch {
     const k = toWire([key], 'get')[0];
     this._flushQueued();
     this._native.get(k);
+    this._unsent = true;
     return this;
   }
 
@@ -123,6 +143,7 @@ export class Batch {
     } else {
       this._flushQueued();
       this._native.cmd(...wire);
+      this._unsent = true;
     }
     return this;
   }
@@ -204,13 +225,30 @@ export class Batch {
     for (let i = 0; i < count; i++) meta[i] = shape[i];
     let total = 0;
     for (let i = 0; i < n; i++) total += meta[count + i] = args[i].length;
+    this._unsent = true;
     if (total <= JOIN_LIMIT && this._native.appendJoined(args.join(''), meta, count, n)) return;
     this._native.appendQueued(args, meta, count);
   }
 
+  /** @internal An execution took every command the native side held. */
+  _submitted(): void {
+    this._unsent = false;
+    this._inflight++;
+  }
+
   /** @internal Picks up the result of an execution. */
   _collect(address: string): void {
-    const r = this._native.takeResult();
+    const nb = this._nb;
+    if (nb === null) return;
+    const r = nb.takeResult();
+    this._inflight--;
+    // Nothing is left natively unless another execution is under way or
+    // commands with Buffers were added meanwhile: the native side can then
+    // serve another batch.
+    if (this._inflight === 0 && !this._unsent) {
+      this._nb = null;
+      if (spareNatives.length < SPARE_NATIVE_MAX) spareNatives.push(nb);
+    }
     if (r === undefined) return;
     if (r instanceof ArrayBuffer) {
       // A small result, packed: see NativeBatch.takeResult.

@@ -27,6 +27,8 @@ export function runPairs(
     for (let i = 0; i < batches.length; i++) args.push(connections[i]._id, batches[i]._native);
     done = (native.submit as (...a: unknown[]) => Promise<boolean>)(...args);
   }
+  // Only now: a refused submit (it throws) leaves every batch's commands in place.
+  for (let i = 0; i < batches.length; i++) batches[i]._submitted();
   scheduleFlush();
   return done.then((ok) => collect(ok, connections, batches, sink));
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Libredis } from '../src/index';
-import { native } from '../src/native';
+import { native, scheduleFlush } from '../src/native';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
 const MiB = 1024 * 1024;
@@ -124,5 +124,78 @@ describe('recycled command memory', () => {
     expect(pooled()).toBe(kept);
     expect(await conn.execute(small, 15_000)).toBe(true);
     expect(pooled()).toBe(kept);
+  });
+});
+
+// A Batch takes its native side when it first needs it and gives it back
+// once an execution's result is collected (src/batch.ts), so the next batch
+// reuses it instead of wrapping a new native object.
+describe('reused native batches', () => {
+  it('the next batch takes the native side of a collected one; the first keeps its replies', async () => {
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    const big = 'z'.repeat(40_000); // over the packed-result size: its reply crosses in parts
+    const x = libredis.createBatch().set('nb:a', '1').set('nb:big', big).get('nb:a').get('nb:big');
+    const nx = x._native;
+    expect(await conn.execute(x)).toBe(true);
+    const y = libredis.createBatch().set('nb:a', '2').get('nb:a');
+    expect(y._native).toBe(nx);
+    expect(await conn.execute(y)).toBe(true);
+    expect(y.values()).toEqual(['OK', '2']);
+    expect(x.values()).toEqual(['OK', 'OK', '1', big]);
+    x.rewind();
+    expect(x.nextReply()?.value).toBe('OK');
+    // x executes again with a native side of its own.
+    expect(await conn.execute(x.get('nb:a'))).toBe(true);
+    expect(x.values()).toEqual(['2']);
+  });
+
+  it('a batch executed again before its last result is collected keeps its native side', async () => {
+    // The public API collects a result in the same microtask turn that
+    // settles it, so this drives the steps itself: execution 1 settles, the
+    // batch is submitted again, and only then is execution 1 collected.
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    expect(await conn.execute(libredis.createBatch().set('nb:c', 'c1').set('nb:d', 'd1'))).toBe(true);
+    const x = libredis.createBatch().get('nb:c');
+    const submit = () => {
+      x._flushQueued();
+      const done = native.submit(5000, conn._id, x._native);
+      x._submitted();
+      scheduleFlush();
+      return done;
+    };
+    expect(await submit()).toBe(true);
+    x.get('nb:d');
+    const second = submit();
+    x._collect(conn.address);
+    expect(x.values()).toEqual(['c1']);
+    // Another batch must not be handed x's native side, busy with the second execution.
+    const y = libredis.createBatch().get('nb:c');
+    expect(y._native).not.toBe(x._native);
+    expect(await conn.execute(y)).toBe(true);
+    expect(y.values()).toEqual(['c1']);
+    expect(await second).toBe(true);
+    x._collect(conn.address);
+    expect(x.values()).toEqual(['d1']);
+  });
+
+  it('commands with Buffers added during an execution stay with their batch', async () => {
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    expect(await conn.execute(libredis.createBatch().set('nb:e', 'e1').cmd('DEL', 'nb:f'))).toBe(true);
+    const x = libredis.createBatch().get('nb:e');
+    const running = conn.execute(x);
+    x.set(Buffer.from('nb:f'), Buffer.from('f1')); // encoded natively at once, while x is in flight
+    expect(await running).toBe(true);
+    expect(x.values()).toEqual(['e1']);
+    // A new batch sends only its own command, not x's pending SET.
+    const y = libredis.createBatch().get('nb:f');
+    expect(await conn.execute(y)).toBe(true);
+    expect(y.values()).toEqual([null]);
+    expect(x.pendingCommands).toBe(1);
+    expect(await conn.execute(x)).toBe(true);
+    expect(x.values()).toEqual(['OK']);
+    expect(await conn.get('nb:f')).toBe('f1');
   });
 });
