@@ -31,6 +31,8 @@ enum ErrorKind : int32_t {
 };
 
 using Clock = std::chrono::steady_clock;
+// Deadlines in order, each naming its execution (PollLoop::timers_).
+using TimerMap = std::multimap<Clock::time_point, Execution*>;
 
 // How a single-command job hands its reply to JS (kNone: through a Batch).
 enum class ValueMode : uint8_t { kNone, kStrings, kBuffers };
@@ -101,7 +103,7 @@ struct Execution {
   uint32_t timeoutMs = 0;
   uint64_t flushSeq = 0;  // executions handed over by one flush (one JS tick) share it
   Clock::time_point deadline;
-  std::multimap<Clock::time_point, Execution*>::iterator timer;  // valid while timerArmed
+  TimerMap::iterator timer;  // valid while timerArmed
   bool timerArmed = false;
 
   napi_deferred deferred = nullptr;  // JS thread only

@@ -111,10 +111,10 @@ class PollLoop {
   size_t inflight_ = 0;
 
   // Poll thread only.
-  std::multimap<Clock::time_point, Execution*> timers_;
+  TimerMap timers_;
   // Nodes of disarmed timers, reused by armTimer: a node allocation per
   // command would be the last one on the single-command path.
-  std::vector<std::multimap<Clock::time_point, Execution*>::node_type> spareTimers_;
+  std::vector<TimerMap::node_type> spareTimers_;
   Clock::time_point lastPublish_{};                   // results handed to JS, nothing left in flight
   Clock::duration recentGap_{std::chrono::hours(1)};  // average time JS then took to submit more
   std::vector<Execution*> completed_;

@@ -11,8 +11,13 @@ export interface ParsedAddress {
 const DEFAULT_PORT = 6379;
 const MAX_UNIX_PATH = 107;
 
+/** @internal Whether `text` names a TCP port: digits only, 1-65535. */
+export function isPortText(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
 function parsePort(text: string, addr: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+  if (!isPortText(text)) {
     throw new TypeError(`invalid port '${text}' in address '${addr}': expected 1-65535`);
   }
   return Number(text);

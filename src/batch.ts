@@ -81,6 +81,13 @@ export class Batch {
     return this._nb;
   }
 
+  // The native side, for encoding commands into it: they are then unsent
+  // until an execution takes them (see _submitted).
+  private _encoder(): NativeBatch {
+    this._unsent = true;
+    return this._native;
+  }
+
   /**
    * Appends raw protocol bytes, for example `"INCR counter\r\n"`.
    * @param numCommands How many replies the data will produce; replies are
@@ -95,8 +102,7 @@ export class Batch {
       throw new TypeError(`write: numCommands must be a non-negative integer, got ${describe(numCommands)}`);
     }
     this._flushQueued();
-    this._native.write(data, numCommands);
-    this._unsent = true;
+    this._encoder().write(data, numCommands);
     return this;
   }
 
@@ -109,8 +115,7 @@ export class Batch {
     }
     const [k, v] = toWire([key, value], 'set');
     this._flushQueued();
-    this._native.set(k, v);
-    this._unsent = true;
+    this._encoder().set(k, v);
     return this;
   }
 
@@ -123,8 +128,7 @@ export class Batch {
     }
     const k = toWire([key], 'get')[0];
     this._flushQueued();
-    this._native.get(k);
-    this._unsent = true;
+    this._encoder().get(k);
     return this;
   }
 
@@ -142,8 +146,7 @@ export class Batch {
       this._queue(wire.length);
     } else {
       this._flushQueued();
-      this._native.cmd(...wire);
-      this._unsent = true;
+      this._encoder().cmd(...wire);
     }
     return this;
   }
@@ -225,9 +228,9 @@ export class Batch {
     for (let i = 0; i < count; i++) meta[i] = shape[i];
     let total = 0;
     for (let i = 0; i < n; i++) total += meta[count + i] = args[i].length;
-    this._unsent = true;
-    if (total <= JOIN_LIMIT && this._native.appendJoined(args.join(''), meta, count, n)) return;
-    this._native.appendQueued(args, meta, count);
+    const encoder = this._encoder();
+    if (total <= JOIN_LIMIT && encoder.appendJoined(args.join(''), meta, count, n)) return;
+    encoder.appendQueued(args, meta, count);
   }
 
   /** @internal An execution took every command the native side held. */

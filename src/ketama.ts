@@ -6,6 +6,11 @@ import { type NativeKetama, native } from './native';
 // V8's longest string.
 const JOIN_LIMIT = 1 << 16;
 
+/** @internal Whether `weight` is a server weight the ring takes: an integer 0 to 2^32-1. */
+export function isRingWeight(weight: unknown): boolean {
+  return Number.isInteger(weight) && (weight as number) >= 0 && (weight as number) <= 0xffffffff;
+}
+
 /**
  * The libredis consistent-hash ring (MD5 Ketama), identical to the PHP
  * extension's: the same servers in the same order put every key on the same
@@ -25,7 +30,7 @@ export class Ketama {
       throw new TypeError(`addServer: host must be a non-empty string, got ${describe(host)}`);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new TypeError(`addServer: port must be an integer 0-65535, got ${describe(port)}`);
-    if (!Number.isInteger(weight) || weight < 0 || weight > 0xffffffff) {
+    if (!isRingWeight(weight)) {
       throw new TypeError(`addServer: weight must be a non-negative integer, got ${describe(weight)}`);
     }
     this._native.addServer(host, port, weight);

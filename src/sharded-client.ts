@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
-import { checkTimeout, describe } from './address';
+import { checkTimeout, describe, isPortText } from './address';
 import { type Arg, toWire } from './arguments';
 import type { Batch } from './batch';
 import type { Connection } from './connection';
 import { ReplyError } from './errors';
-import type { Ketama } from './ketama';
+import { isRingWeight, type Ketama } from './ketama';
 import { hashedPart, keyPositions } from './key-routing';
 import { Libredis, type LibredisOptions } from './libredis';
 import type { ReplyValue } from './reply';
 import { ShardedTransaction } from './sharded-transaction';
 
-/** A server of the ring: `'host:port'`, or an object with an optional weight (default 100). */
 /**
  * A server of the ring: `'host:port'` (weight 100), or an object with an
  * integer `port` (1-65535) and an optional non-negative integer `weight`
@@ -692,11 +691,10 @@ function parseServer(spec: ServerSpec, i: number): { host: string; port: number;
     // or '6379.0' cannot name a port that the ring then spells differently.
     const at = spec.lastIndexOf(':');
     const portText = spec.slice(at + 1);
-    const port = Number(portText);
-    if (at <= 0 || !/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) {
+    if (at <= 0 || !isPortText(portText)) {
       throw new TypeError(`${where} must be 'host:port' with a port of 1-65535, got ${describe(spec)}`);
     }
-    return { host: spec.slice(0, at), port, weight: 100 };
+    return { host: spec.slice(0, at), port: Number(portText), weight: 100 };
   }
   if (spec === null || typeof spec !== 'object' || typeof spec.host !== 'string' || spec.host === '') {
     throw new TypeError(`${where} must be 'host:port' or { host, port, weight }, got ${describe(spec)}`);
@@ -705,7 +703,7 @@ function parseServer(spec: ServerSpec, i: number): { host: string; port: number;
     throw new TypeError(`${where}: port must be an integer 1-65535, got ${describe(spec.port)}`);
   }
   const weight = spec.weight ?? 100;
-  if (!Number.isInteger(weight) || weight < 0 || weight > 0xffffffff) {
+  if (!isRingWeight(weight)) {
     throw new TypeError(`${where}: weight must be a non-negative integer, got ${describe(weight)}`);
   }
   return { host: spec.host, port: spec.port, weight };
