@@ -81,51 +81,34 @@ void KetamaRing::createContinuum() {
   // (server order, then k, then h).
   std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.value < b.value; });
 
-  points_.resize(pts.size());
-  ordinals_.resize(pts.size());
-  for (size_t i = 0; i < pts.size(); ++i) {
-    points_[i] = pts[i].value;
-    ordinals_[i] = pts[i].ordinal;
-  }
+  if (pts.empty()) return;  // all weights zero: no points, every lookup -1
+  slots_.reserve(pts.size() + 1);
+  for (const Point& p : pts) slots_.push_back({p.value, p.ordinal});
+  slots_.push_back({UINT32_MAX, pts[0].ordinal});
 
   // About two buckets per point (at least 256, at most 2^20).
   uint32_t bits = 8;
-  while (bits < 20 && (size_t{1} << bits) < 2 * points_.size()) ++bits;
+  while (bits < 20 && (size_t{1} << bits) < 2 * pts.size()) ++bits;
   bucketShift_ = 32 - bits;
   const size_t count = size_t{1} << bits;
-  buckets_.assign(count + 1, static_cast<uint32_t>(points_.size()));
-  size_t p = 0;
+  table_.assign(count, 0);
+  size_t p = 0;  // first point of bucket j
   for (size_t j = 0; j < count; ++j) {
     const uint64_t start = static_cast<uint64_t>(j) << bucketShift_;
-    while (p < points_.size() && points_[p] < start) ++p;
-    buckets_[j] = static_cast<uint32_t>(p);
-  }
-  // Most buckets hold no point, so every hash in them goes to the same one:
-  // its owner is kept directly, one load instead of three dependent ones.
-  bucketOwner_.assign(count, -1);
-  for (size_t j = 0; j < count; ++j) {
-    if (buckets_[j] != buckets_[j + 1]) continue;
-    const size_t at = buckets_[j] == points_.size() ? 0 : buckets_[j];
-    bucketOwner_[j] = static_cast<int32_t>(ordinals_[at]);
+    const uint64_t end = start + (uint64_t{1} << bucketShift_);
+    while (p < pts.size() && slots_[p].value < start) ++p;
+    if (p < pts.size() && slots_[p].value < end) {
+      table_[j] = static_cast<uint32_t>(p);
+    } else {
+      // No point here: every hash in the bucket goes to the next point,
+      // or past the last one to the first (the sentinel's owner).
+      table_[j] = kOwnerFlag | slots_[p].ordinal;
+    }
   }
 }
 
 int KetamaRing::getServerOrdinal(const uint8_t* key, size_t len) const {
   return ordinalForHash(md5FirstWord(key, len));
-}
-
-int KetamaRing::ordinalForHash(uint32_t hash) const {
-  if (points_.empty()) return -1;
-  // First point >= hash (a lower bound); past the last point the ring wraps
-  // to the first. Every point < hash in this bucket comes before the bucket
-  // end, and the next bucket starts at a point >= hash.
-  const uint32_t bucket = hash >> bucketShift_;
-  if (bucketOwner_[bucket] >= 0) return bucketOwner_[bucket];
-  size_t idx = buckets_[bucket];
-  const size_t end = buckets_[bucket + 1];
-  while (idx < end && points_[idx] < hash) ++idx;
-  if (idx == points_.size()) idx = 0;
-  return static_cast<int>(ordinals_[idx]);
 }
 
 const std::string& KetamaRing::getServerAddress(int ordinal) const {

@@ -44,7 +44,8 @@ export class Ketama {
   }
 
   /**
-   * The ordinal of the server `key` lives on, or -1 before `createContinuum()`.
+   * The ordinal of the server `key` lives on, or -1 before `createContinuum()`
+   * and on a ring with no points (every server added with weight 0).
    * A string key is hashed as its UTF-8 bytes.
    */
   getServerOrdinal(key: string | Buffer | Uint8Array): number {

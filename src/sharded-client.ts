@@ -89,6 +89,10 @@ export class ShardedClient {
     if (options.servers.length === 0) throw new TypeError('ShardedClient: options.servers is empty');
     // Every argument is checked before anything is created.
     const specs = Array.from(options.servers, parseServer); // a hole is a bad server, not skipped
+    if (specs.every((s) => s.weight === 0)) {
+      // The ring would have no points, so no key would have a server.
+      throw new TypeError('ShardedClient: every server has weight 0, so no key could be placed');
+    }
     this._setup = { password: options.password, username: options.username, db: options.db };
     this._timeoutMs = checkTimeout(options.timeoutMs ?? 5000, 'ShardedClient');
     this._hashTag = options.hashTag === true;

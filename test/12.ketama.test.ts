@@ -193,6 +193,19 @@ describe('Ketama: life cycle', () => {
     expect(ring.getServerOrdinal('piet5234')).toBe(4);
   });
 
+  it('a ring whose servers all weigh 0 has no points: it builds, and every lookup is -1', () => {
+    for (const count of [1, 3]) {
+      const ring = new Ketama();
+      for (let i = 0; i < count; i++) ring.addServer(`10.0.9.${i}`, 6379, 0);
+      ring.createContinuum(); // this crashed the process before the fix
+      expect(ring.pointCount).toBe(0);
+      const long = 'k'.repeat(300); // past one MD5 block, and past the UTF-8 stack buffer
+      for (const key of ['x', '', long, 'caf\u00e9', Buffer.from('x')]) expect(ring.getServerOrdinal(key)).toBe(-1);
+      expect(Array.from(ring.getServerOrdinals(['a', 'b', long, Buffer.from('c')]))).toEqual([-1, -1, -1, -1]);
+      expect(ring.getServerAddress(count - 1)).toBe(`10.0.9.${count - 1}:6379`);
+    }
+  });
+
   it('the bound lookup keeps its ring alive on its own, through a property that cannot be removed', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;

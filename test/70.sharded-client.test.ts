@@ -81,6 +81,11 @@ describe('placement', () => {
     // A hole is a missing server, not one to skip (the ring would shift).
     // biome-ignore lint/suspicious/noSparseArray: the hole is the point
     expect(() => new ShardedClient({ servers: [good, , good] as never })).toThrow(/server 2 must be .* got undefined/);
+    // Every weight 0: a ring with no points, where no key has a server.
+    const zero = (port: number) => ({ host: '127.0.0.1', port, weight: 0 });
+    expect(() => new ShardedClient({ servers: [zero(servers[0].port), zero(servers[1].port)] })).toThrow(
+      /every server has weight 0/,
+    );
     // The good first server got no connection: arguments are checked first.
     expect(native.stats().liveConnections).toBe(before);
     // The accepted forms, for contrast.
