@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { checkTimeout, describe, isPortText } from './address';
+import { isIP } from 'node:net';
+import { checkTimeout, describe, isPortText, parseAddress } from './address';
 import { type Arg, toWire } from './arguments';
 import type { Batch } from './batch';
 import type { Connection } from './connection';
@@ -13,7 +14,10 @@ import { ShardedTransaction } from './sharded-transaction';
 /**
  * A server of the ring: `'host:port'` (weight 100), or an object with an
  * integer `port` (1-65535) and an optional non-negative integer `weight`
- * (default 100), as the PHP side's `addServer(host, port, weight)`.
+ * (default 100), as the PHP side's `addServer(host, port, weight)`. An IPv6
+ * host is written bare in an object (`{ host: '::1', port: 7000 }`) and bare
+ * or bracketed in a string (`'::1:7000'`, `'[::1]:7000'`); the ring names it
+ * `'::1:7000'` either way, as PHP does, and connects to `[::1]:7000`.
  */
 export type ServerSpec = string | { host: string; port: number; weight?: number };
 
@@ -98,15 +102,16 @@ export class ShardedClient {
     this._hashTag = options.hashTag === true;
     this._libredis = new Libredis(this._setup);
     this._ring = this._libredis.createKetama();
-    specs.forEach(({ host, port, weight }, i) => {
+    // The ring names a server as PHP does ('host:port', cut to 254 bytes);
+    // the connection is made to the address built from host and port.
+    for (const { host, port, weight, address } of specs) {
       this._ring.addServer(host, port, weight);
-      const address = this._ring.getServerAddress(i);
       this._servers.push({ address, connection: this._libredis.getConnection(address) });
-    });
+    }
     this._ring.createContinuum();
   }
 
-  /** The `host:port` the key lives on. */
+  /** The address of the server the key lives on: `'host:port'`, or `'[ipv6]:port'`. */
   serverFor(key: Arg): string {
     return this._servers[this._ordinal(key)].address;
   }
@@ -118,7 +123,7 @@ export class ShardedClient {
     return server.connection;
   }
 
-  /** The servers' addresses, in ring order. */
+  /** The servers' addresses (`'host:port'`, or `'[ipv6]:port'`), in ring order. */
   get servers(): string[] {
     return this._servers.map((s) => s.address);
   }
@@ -688,7 +693,15 @@ function pairsToObject<V>(flat: V[], fieldName: (field: V) => string): Record<st
   return out;
 }
 
-function parseServer(spec: ServerSpec, i: number): { host: string; port: number; weight: number } {
+interface ParsedServer {
+  host: string;
+  port: number;
+  weight: number;
+  /** Where to connect: 'host:port', or '[ipv6]:port'. */
+  address: string;
+}
+
+function parseServer(spec: ServerSpec, i: number): ParsedServer {
   const where = `ShardedClient: server ${i + 1}`;
   if (typeof spec === 'string') {
     // The same rule as a connection address: digits only, so ' 80', '0x50'
@@ -698,7 +711,10 @@ function parseServer(spec: ServerSpec, i: number): { host: string; port: number;
     if (at <= 0 || !isPortText(portText)) {
       throw new TypeError(`${where} must be 'host:port' with a port of 1-65535, got ${describe(spec)}`);
     }
-    return { host: spec.slice(0, at), port: Number(portText), weight: 100 };
+    // '[::1]:7000' is host '::1', as PHP's add_server('::1', 7000) names it.
+    let host = spec.slice(0, at);
+    if (host.startsWith('[') && host.endsWith(']') && isIP(host.slice(1, -1)) === 6) host = host.slice(1, -1);
+    return withAddress(host, Number(portText), 100, where);
   }
   if (spec === null || typeof spec !== 'object' || typeof spec.host !== 'string' || spec.host === '') {
     throw new TypeError(`${where} must be 'host:port' or { host, port, weight }, got ${describe(spec)}`);
@@ -710,5 +726,21 @@ function parseServer(spec: ServerSpec, i: number): { host: string; port: number;
   if (!isRingWeight(weight)) {
     throw new TypeError(`${where}: weight must be a non-negative integer, got ${describe(weight)}`);
   }
-  return { host: spec.host, port: spec.port, weight };
+  return withAddress(spec.host, spec.port, weight, where);
+}
+
+// The connection address of host and port (an IPv6 host bracketed, which a
+// plain 'host:port' cannot say), checked to name exactly that TCP server.
+function withAddress(host: string, port: number, weight: number, where: string): ParsedServer {
+  const address = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  let parsed: ReturnType<typeof parseAddress> | undefined;
+  try {
+    parsed = parseAddress(address);
+  } catch {
+    // reported below
+  }
+  if (parsed === undefined || parsed.isUnix || parsed.host !== host || parsed.port !== port) {
+    throw new TypeError(`${where}: host ${describe(host)} is not a host name or an IP address`);
+  }
+  return { host, port, weight, address };
 }

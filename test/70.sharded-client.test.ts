@@ -2,7 +2,7 @@
 // Ketama ring (so to the PHP extension), routing by key positions, split
 // multi-key commands, whole-ring commands, pipelines, and a dead server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionError, Libredis, ReplyError, ShardedClient, TimeoutError } from '../src/index';
+import { ConnectionError, Libredis, ReplyError, type ServerSpec, ShardedClient, TimeoutError } from '../src/index';
 import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
@@ -53,6 +53,42 @@ describe('placement', () => {
     weighted.close();
   });
 
+  it('an IPv6 host is named on the ring as PHP names it, and connected to bracketed', async () => {
+    const six = await Promise.all([0, 1].map(() => startRedis({ extraArgs: ['--bind', '127.0.0.1', '::1'] })));
+    const [p0, p1] = six.map((s) => s.port);
+    const forms: ServerSpec[][] = [
+      [
+        { host: '::1', port: p0 },
+        { host: '::1', port: p1 },
+      ],
+      [`::1:${p0}`, `[::1]:${p1}`],
+    ];
+    const ring = new Libredis().createKetama(); // what PHP's add_server('::1', port, 100) builds
+    ring.addServer('::1', p0, 100).addServer('::1', p1, 100).createContinuum();
+    for (const list of forms) {
+      const v6 = new ShardedClient({ servers: list });
+      expect(v6.servers).toEqual([`[::1]:${p0}`, `[::1]:${p1}`]);
+      const keys = Array.from({ length: 40 }, (_, i) => `six:${i}`);
+      await Promise.all(keys.map((k) => v6.set(k, `v-${k}`)));
+      // Each key is on the server the PHP ring names, read back over IPv4.
+      for (const k of keys) {
+        const at = ring.getServerOrdinal(k);
+        expect(await six[at].command('GET', k)).toBe(`$${`v-${k}`.length}\r\nv-${k}\r\n`);
+        expect(await six[1 - at].command('EXISTS', k)).toBe(':0\r\n');
+      }
+      await v6.flushdb();
+      v6.close();
+    }
+    await Promise.all(six.map((s) => s.stop()));
+  });
+
+  it('a host name longer than the 254-byte ring name keeps its whole port', () => {
+    const host = `${'a'.repeat(60)}.`.repeat(5).slice(0, 249) + 'x'; // 250 bytes
+    const long = new ShardedClient({ servers: [{ host, port: 6380 }], timeoutMs: 300 });
+    expect(long.servers).toEqual([`${host}:6380`]);
+    long.close();
+  });
+
   it('a bad server in the list is a TypeError naming it, and nothing is opened', () => {
     const good = servers[0].address;
     const bad: Array<[unknown, RegExp]> = [
@@ -70,6 +106,9 @@ describe('placement', () => {
       [{ host: '127.0.0.1', port: 6379, weight: -1 }, /server 2: weight must be a non-negative integer/],
       [{ host: '127.0.0.1', port: 6379, weight: 1.5 }, /weight must be/],
       [{ host: '', port: 6379 }, /server 2 must be 'host:port' or/],
+      [{ host: '/tmp/redis.sock', port: 6379 }, /server 2: host "\/tmp\/redis.sock" is not a host name or an IP/],
+      [{ host: 'a:b', port: 6379 }, /server 2: host "a:b" is not/],
+      ['[nothost]:6379', /server 2: host "\[nothost\]" is not/],
       [null, /server 2 must be/],
       [42, /server 2 must be/],
     ];
