@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "command_buffers.h"
 #include "command_encoder.h"
@@ -306,29 +307,37 @@ Napi::Value BatchWrap::Set(const Napi::CallbackInfo& info) {
 // the arguments in order.
 Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
-  const int32_t* shape = nullptr;
+  const int32_t* meta = nullptr;
   size_t metaLen = 0;
   uint32_t commands = 0;
   bool isArray = false;
   if (info.Length() < 3 || napi_is_array(env, info[0], &isArray) != napi_ok || !isArray ||
-      !int32ArrayOf(env, info[1], &shape, &metaLen) || napi_get_value_uint32(env, info[2], &commands) != napi_ok ||
+      !int32ArrayOf(env, info[1], &meta, &metaLen) || napi_get_value_uint32(env, info[2], &commands) != napi_ok ||
       commands > metaLen) {
     Napi::TypeError::New(env, "appendQueued(args, meta, commands)").ThrowAsJavaScriptException();
     return Napi::Value();
   }
-  if (tooMany(env, count_, commands)) return Napi::Value();
+  // Reading args can run JS (an element getter), which could detach meta,
+  // or add to or submit this batch. So the shapes are copied and every
+  // argument read before anything is encoded: the encoding below runs no JS.
+  std::vector<int32_t> shape(meta, meta + commands);
   napi_value args = info[0];
   uint32_t argsLen = 0;
   napi_get_array_length(env, args, &argsLen);
+  std::vector<napi_value> values(argsLen);
+  for (uint32_t i = 0; i < argsLen; i++) {
+    if (napi_get_element(env, args, i, &values[i]) != napi_ok) {
+      throwTypeErrorUnlessPending(env, "appendQueued(): argument " + std::to_string(i + 1) + " could not be read");
+      return Napi::Value();
+    }
+  }
+  if (tooMany(env, count_, commands)) return Napi::Value();
   size_t mark = out_.size();
   uint32_t next = 0;
   for (uint32_t c = 0; c < commands; c++) {
     uint32_t nargs = appendHead(out_, shape[c]);
     bool ok = nargs > 0 && argsLen - next >= nargs;
-    for (uint32_t k = 0; ok && k < nargs; k++) {
-      napi_value v;
-      ok = napi_get_element(env, args, next++, &v) == napi_ok && appendArg(env, v, out_);
-    }
+    for (uint32_t k = 0; ok && k < nargs; k++) ok = appendArg(env, values[next++], out_);
     if (!ok) {
       out_.resize(mark);
       Napi::TypeError::New(env, "queued command " + std::to_string(c + 1) + " has a bad argument")

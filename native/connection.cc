@@ -382,10 +382,9 @@ void ConnState::closeAfterTimeout(uint64_t flushSeq, uint32_t timeoutMs) {
   std::vector<std::string> timeouts(queue_.size());
   for (size_t i = 0; i < queue_.size(); i++) {
     const Job* j = queue_[i];
+    if (j == handshake_.get()) continue;  // it has no Execution
     const Execution& e = *j->exec;
-    if (j != handshake_.get() && (e.deadline <= by || (e.flushSeq == flushSeq && e.timeoutMs == timeoutMs))) {
-      timeouts[i] = describeTimeout(j);
-    }
+    if (e.deadline <= by || (e.flushSeq == flushSeq && e.timeoutMs == timeoutMs)) timeouts[i] = describeTimeout(j);
   }
   closeFailing(
       EK_CONNECTION,

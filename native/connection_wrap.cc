@@ -1,5 +1,8 @@
 #include "connection_wrap.h"
 
+#include <string>
+#include <vector>
+
 #include "addon.h"
 #include "command_encoder.h"
 #include "js_args.h"
@@ -13,6 +16,45 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
 // new NativeConnection(isUnix, hostOrPath, port, label, maxBulkBytes?,
 // handshake?: Array<Array<string>>); validated in JS. The handshake commands
 // (AUTH, SELECT) are sent first on every new socket.
+// The handshake commands, an array of arrays of strings, encoded for
+// state_. Raw calls, with every element read before anything is encoded: a
+// getter may throw (its exception propagates) or change a length already
+// read. False when it threw (an exception is pending).
+bool ConnectionWrap::readHandshake(napi_env env, napi_value list) {
+  uint32_t count = 0;
+  napi_get_array_length(env, list, &count);
+  std::vector<std::vector<napi_value>> commands(count);
+  for (uint32_t c = 0; c < count; c++) {
+    napi_value cmd;
+    bool isArray = false;
+    uint32_t len = 0;
+    if (napi_get_element(env, list, c, &cmd) != napi_ok || napi_is_array(env, cmd, &isArray) != napi_ok || !isArray ||
+        napi_get_array_length(env, cmd, &len) != napi_ok || len == 0) {
+      throwTypeErrorUnlessPending(env, "handshake commands must be non-empty arrays");
+      return false;
+    }
+    commands[c].resize(len);
+    for (uint32_t k = 0; k < len; k++) {
+      if (napi_get_element(env, cmd, k, &commands[c][k]) != napi_ok) {
+        throwTypeErrorUnlessPending(env, "handshake arguments must be strings");
+        return false;
+      }
+    }
+  }
+  std::string out;
+  for (const auto& args : commands) {
+    appendArrayHeader(out, args.size());
+    for (napi_value v : args) {
+      if (!appendArg(env, v, out)) {
+        throwTypeErrorUnlessPending(env, "handshake arguments must be strings");
+        return false;
+      }
+    }
+  }
+  state_->setHandshake(std::move(out), count);
+  return true;
+}
+
 ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
   // napi_wrap failed (a worker being terminated): nothing would ever free
   // what this constructor acquires, so acquire nothing.
@@ -33,26 +75,7 @@ ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     if (max >= 0 && max <= 0xffffffff) limits.maxBulkBytes = static_cast<uint64_t>(max);
   }
   state_ = std::make_shared<ConnState>(std::move(addr), limits);
-  if (info.Length() > 5 && info[5].IsArray()) {
-    Napi::Array commands = info[5].As<Napi::Array>();
-    std::string out;
-    for (uint32_t c = 0; c < commands.Length(); c++) {
-      Napi::Value cmd = commands.Get(c);
-      if (!cmd.IsArray() || cmd.As<Napi::Array>().Length() == 0) {
-        Napi::TypeError::New(env, "handshake commands must be non-empty arrays").ThrowAsJavaScriptException();
-        return;
-      }
-      Napi::Array args = cmd.As<Napi::Array>();
-      appendArrayHeader(out, args.Length());
-      for (uint32_t k = 0; k < args.Length(); k++) {
-        if (!appendArg(env, args.Get(k), out)) {
-          Napi::TypeError::New(env, "handshake arguments must be strings").ThrowAsJavaScriptException();
-          return;
-        }
-      }
-    }
-    state_->setHandshake(std::move(out), commands.Length());
-  }
+  if (info.Length() > 5 && info[5].IsArray() && !readHandshake(env, info[5])) return;
   Addon* addon = env.GetInstanceData<Addon>();
   loop_ = addon->loop(env);
   registry_ = addon->registry();

@@ -19,6 +19,7 @@ class ConnectionWrap : public Napi::ObjectWrap<ConnectionWrap> {
   ~ConnectionWrap() override;
 
  private:
+  bool readHandshake(napi_env env, napi_value list);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   std::shared_ptr<PollLoop> loop_;

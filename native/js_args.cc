@@ -62,4 +62,10 @@ bool int32ArrayOf(napi_env env, napi_value v, const int32_t** data, size_t* len)
   return true;
 }
 
+void throwTypeErrorUnlessPending(napi_env env, const std::string& msg) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_type_error(env, nullptr, msg.c_str());
+}
+
 }  // namespace libredis

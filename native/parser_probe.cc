@@ -1,7 +1,9 @@
 #include "parser_probe.h"
 
 #include <cstring>
+#include <string>
 
+#include "js_args.h"
 #include "resp_parser.h"
 
 namespace libredis {
@@ -61,7 +63,13 @@ Napi::Value ParseChunks(const Napi::CallbackInfo& info) {
   Napi::Array chunks = info[0].As<Napi::Array>();
   Napi::Value error = env.Null();
   for (uint32_t i = 0; i < chunks.Length(); i++) {
-    Napi::Value c = chunks.Get(i);
+    // Raw read: a getter that throws leaves no value to check.
+    napi_value raw;
+    if (napi_get_element(env, chunks, i, &raw) != napi_ok) {
+      throwTypeErrorUnlessPending(env, "parseChunks: chunk " + std::to_string(i) + " could not be read");
+      return Napi::Value();
+    }
+    Napi::Value c(env, raw);
     if (!c.IsBuffer()) {
       Napi::TypeError::New(env, "parseChunks: every chunk must be a Buffer").ThrowAsJavaScriptException();
       return Napi::Value();
