@@ -16,7 +16,7 @@ export function runPairs(
   timeoutMs: number,
   connections: readonly Connection[],
   batches: readonly Batch[],
-  sink: ErrorSink,
+  sink: ErrorSink | undefined,
 ): Promise<boolean> {
   for (let i = 0; i < batches.length; i++) batches[i]._flushQueued();
   let done: Promise<boolean>;
@@ -33,12 +33,17 @@ export function runPairs(
   return done.then((ok) => collect(ok, connections, batches, sink));
 }
 
-function collect(ok: boolean, connections: readonly Connection[], batches: readonly Batch[], sink: ErrorSink): boolean {
+function collect(
+  ok: boolean,
+  connections: readonly Connection[],
+  batches: readonly Batch[],
+  sink: ErrorSink | undefined,
+): boolean {
   let firstError: string | null = null;
   for (let i = 0; i < batches.length; i++) {
     batches[i]._collect(connections[i].address);
     if (firstError === null) firstError = batches[i].error;
   }
-  if (!ok && firstError !== null) sink._setLastError(firstError);
+  if (!ok && firstError !== null) sink?._setLastError(firstError);
   return ok;
 }

@@ -11,8 +11,12 @@ export class Executor {
   private _connections: Connection[] = [];
   private _batches: Batch[] = [];
 
-  /** @internal */
-  constructor(private readonly _owner: ErrorSink) {}
+  /**
+   * Usually made by `libredis.createExecutor()`, which also records a failed
+   * execution's message in `libredis.lastError`; one made with
+   * `new Executor()` runs the same without that.
+   */
+  constructor(private readonly _owner?: ErrorSink) {}
 
   /** Associates `batch` with `connection` for the next `execute`. */
   add(connection: Connection, batch: Batch): this {

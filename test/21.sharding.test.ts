@@ -2,7 +2,7 @@
 // writes land on the server the ring names, and a multi-server MGET through
 // one Executor returns every value in key order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Batch, type Connection, Libredis } from '../src/index';
+import { type Batch, type Connection, Executor, Libredis } from '../src/index';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 import { loopbackRing } from './helpers/util';
 
@@ -101,5 +101,22 @@ describe('Ketama sharding over real servers', () => {
       else expect(values[i]).toBeInstanceOf(Error);
     });
     expect(libredis.lastError()).toContain('Connection refused');
+  });
+
+  it('an Executor made with new Executor() runs alike, and fails a dead server the same way', async () => {
+    const libredis = new Libredis();
+    const live = libredis.getConnection(servers[0].address);
+    const dead = libredis.getConnection(`127.0.0.1:${await freePort()}`);
+    await servers[0].command('SET', 'standalone', 'yes');
+    const executor = new Executor();
+    const good = libredis.createBatch().get('standalone');
+    const bad = libredis.createBatch().get('standalone');
+    executor.add(live, good).add(dead, bad);
+    expect(await executor.execute(1000)).toBe(false);
+    expect(good.values()).toEqual(['yes']);
+    expect(bad.error).toContain('Connection refused');
+    // It has no Libredis to tell: lastError stays as it was.
+    expect(libredis.lastError()).toBe('');
+    expect(await executor.add(live, libredis.createBatch().get('standalone')).execute(1000)).toBe(true);
   });
 });
