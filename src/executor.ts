@@ -6,17 +6,16 @@ import { type ErrorSink, runPairs } from './execute';
 /**
  * Runs several (connection, batch) pairs in parallel under one deadline, as
  * the PHP extension's Executor does: `add` each pair, then `execute`.
+ * Usually made by `libredis.createExecutor()`, which also records a failed
+ * execution's message in `libredis.lastError`; one made with
+ * `new Executor()` runs the same without that.
  */
 export class Executor {
   private _connections: Connection[] = [];
   private _batches: Batch[] = [];
 
-  /**
-   * Usually made by `libredis.createExecutor()`, which also records a failed
-   * execution's message in `libredis.lastError`; one made with
-   * `new Executor()` runs the same without that.
-   */
-  constructor(private readonly _owner?: ErrorSink) {}
+  /** @internal Where a failed execution's message goes (Libredis.lastError), if anywhere. */
+  _owner: ErrorSink | undefined;
 
   /** Associates `batch` with `connection` for the next `execute`. */
   add(connection: Connection, batch: Batch): this {

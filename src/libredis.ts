@@ -76,7 +76,9 @@ export class Libredis {
 
   /** A new executor for running batches on several connections in parallel. */
   createExecutor(): Executor {
-    return new Executor(this);
+    const executor = new Executor();
+    executor._owner = this;
+    return executor;
   }
 
   /** A new, empty Ketama ring. */
