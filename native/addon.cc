@@ -104,7 +104,7 @@ Napi::Value Addon::Submit(const Napi::CallbackInfo& info) {
     // being torn down (napi_unwrap fails then); refuse rather than crash.
     BatchWrap* b = BatchWrap::Unwrap(info[i + 1].As<Napi::Object>());
     if (b == nullptr) {
-      if (!env.IsExceptionPending()) Napi::TypeError::New(env, "expected a Batch").ThrowAsJavaScriptException();
+      throwTypeErrorUnlessPending(env, "expected a Batch");
       return Napi::Value();
     }
     bool repeated = false;

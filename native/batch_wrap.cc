@@ -324,19 +324,25 @@ Napi::Value BatchWrap::AppendQueued(const Napi::CallbackInfo& info) {
   napi_value args = info[0];
   uint32_t argsLen = 0;
   napi_get_array_length(env, args, &argsLen);
-  std::vector<napi_value> values(argsLen);
+  // Read up to the first hole (undefined): a huge sparse array costs nothing,
+  // and encoding fails at that argument anyway.
+  std::vector<napi_value> values;
   for (uint32_t i = 0; i < argsLen; i++) {
-    if (napi_get_element(env, args, i, &values[i]) != napi_ok) {
-      throwTypeErrorUnlessPending(env, "appendQueued(): argument " + std::to_string(i + 1) + " could not be read");
+    napi_value v;
+    napi_valuetype t = napi_undefined;
+    if (napi_get_element(env, args, i, &v) != napi_ok) {
+      throwTypeErrorUnlessPending(env, "appendQueued(): args[" + std::to_string(i) + "] could not be read");
       return Napi::Value();
     }
+    if (napi_typeof(env, v, &t) != napi_ok || t == napi_undefined) break;
+    values.push_back(v);
   }
   if (tooMany(env, count_, commands)) return Napi::Value();
   size_t mark = out_.size();
-  uint32_t next = 0;
+  size_t next = 0;
   for (uint32_t c = 0; c < commands; c++) {
     uint32_t nargs = appendHead(out_, shape[c]);
-    bool ok = nargs > 0 && argsLen - next >= nargs;
+    bool ok = nargs > 0 && values.size() - next >= nargs;
     for (uint32_t k = 0; ok && k < nargs; k++) ok = appendArg(env, values[next++], out_);
     if (!ok) {
       out_.resize(mark);

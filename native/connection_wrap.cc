@@ -13,9 +13,6 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
   return DefineClass(env, "NativeConnection", {InstanceMethod<&ConnectionWrap::Close>("close")});
 }
 
-// new NativeConnection(isUnix, hostOrPath, port, label, maxBulkBytes?,
-// handshake?: Array<Array<string>>); validated in JS. The handshake commands
-// (AUTH, SELECT) are sent first on every new socket.
 // The handshake commands, an array of arrays of strings, encoded for
 // state_. Raw calls, with every element read before anything is encoded: a
 // getter may throw (its exception propagates) or change a length already
@@ -23,7 +20,9 @@ Napi::Function ConnectionWrap::Init(Napi::Env env) {
 bool ConnectionWrap::readHandshake(napi_env env, napi_value list) {
   uint32_t count = 0;
   napi_get_array_length(env, list, &count);
-  std::vector<std::vector<napi_value>> commands(count);
+  // Grown as read, so a huge sparse array is refused at its first hole
+  // rather than allocated for.
+  std::vector<std::vector<napi_value>> commands;
   for (uint32_t c = 0; c < count; c++) {
     napi_value cmd;
     bool isArray = false;
@@ -33,28 +32,29 @@ bool ConnectionWrap::readHandshake(napi_env env, napi_value list) {
       throwTypeErrorUnlessPending(env, "handshake commands must be non-empty arrays");
       return false;
     }
-    commands[c].resize(len);
+    commands.emplace_back();
     for (uint32_t k = 0; k < len; k++) {
-      if (napi_get_element(env, cmd, k, &commands[c][k]) != napi_ok) {
+      napi_value arg;
+      napi_valuetype t = napi_undefined;
+      if (napi_get_element(env, cmd, k, &arg) != napi_ok || napi_typeof(env, arg, &t) != napi_ok || t != napi_string) {
         throwTypeErrorUnlessPending(env, "handshake arguments must be strings");
         return false;
       }
+      commands.back().push_back(arg);
     }
   }
   std::string out;
   for (const auto& args : commands) {
     appendArrayHeader(out, args.size());
-    for (napi_value v : args) {
-      if (!appendArg(env, v, out)) {
-        throwTypeErrorUnlessPending(env, "handshake arguments must be strings");
-        return false;
-      }
-    }
+    for (napi_value v : args) appendArg(env, v, out);  // strings: cannot fail
   }
-  state_->setHandshake(std::move(out), count);
+  state_->setHandshake(std::move(out), static_cast<uint32_t>(commands.size()));
   return true;
 }
 
+// new NativeConnection(isUnix, hostOrPath, port, label, maxBulkBytes?,
+// handshake?: Array<Array<string>>); validated in JS. The handshake commands
+// (AUTH, SELECT) are sent first on every new socket.
 ConnectionWrap::ConnectionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ConnectionWrap>(info) {
   // napi_wrap failed (a worker being terminated): nothing would ever free
   // what this constructor acquires, so acquire nothing.

@@ -92,6 +92,7 @@ void KetamaRing::createContinuum() {
   bucketShift_ = 32 - bits;
   const size_t count = size_t{1} << bits;
   table_.assign(count, 0);
+  // Positions stay below kOwnerFlag: 2^31 points would take 16 GB of slots.
   size_t p = 0;  // first point of bucket j
   for (size_t j = 0; j < count; ++j) {
     const uint64_t start = static_cast<uint64_t>(j) << bucketShift_;

@@ -33,7 +33,7 @@ class KetamaRing {
     if (slots_.empty()) return -1;
     // Most buckets hold no point: every hash in them has one owner, kept
     // in the entry itself. Otherwise the entry is where the bucket's points
-    // start; the first point >= hash is at most a step or two on, and the
+    // start; the first point >= hash is usually a step or two on, and the
     // sentinel past the last point stops the scan and wraps to the first.
     const uint32_t entry = table_[hash >> bucketShift_];
     if (entry & kOwnerFlag) return static_cast<int>(entry & ~kOwnerFlag);

@@ -16,6 +16,7 @@ Napi::Function KetamaWrap::Init(Napi::Env env) {
                          InstanceMethod<&KetamaWrap::CreateContinuum>("createContinuum"),
                          InstanceMethod<&KetamaWrap::GetServerAddress>("getServerAddress"),
                          InstanceMethod<&KetamaWrap::PointCount>("pointCount"),
+                         InstanceMethod<&KetamaWrap::OrdinalForHash>("ordinalForHash"),
                          InstanceMethod<&KetamaWrap::LookupFunction>("lookupFunction"),
                          InstanceMethod<&KetamaWrap::Ordinals>("ordinals"),
                          InstanceMethod<&KetamaWrap::OrdinalsJoined>("ordinalsJoined"),
@@ -181,12 +182,7 @@ Napi::Value throwMismatch(napi_env env) {
 
 // A getter that threw left its exception pending; anything else gets one.
 Napi::Value throwUnreadable(napi_env env, uint32_t index) {
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (!pending) {
-    const std::string msg = "getServerOrdinals() could not read key " + std::to_string(index);
-    napi_throw_error(env, nullptr, msg.c_str());
-  }
+  throwTypeErrorUnlessPending(env, "getServerOrdinals() could not read key " + std::to_string(index));
   return Napi::Value();
 }
 
@@ -320,6 +316,17 @@ Napi::Value KetamaWrap::GetServerAddress(const Napi::CallbackInfo& info) {
 
 Napi::Value KetamaWrap::PointCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ring_.pointCount()));
+}
+
+// ordinalForHash(hash): the ring step alone, for a hash a test picks (bucket
+// edges, the points themselves); no key hashes to those on demand.
+Napi::Value KetamaWrap::OrdinalForHash(const Napi::CallbackInfo& info) {
+  uint32_t hash = 0;
+  if (info.Length() < 1 || napi_get_value_uint32(info.Env(), info[0], &hash) != napi_ok) {
+    Napi::TypeError::New(info.Env(), "ordinalForHash(hash)").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  return Napi::Number::New(info.Env(), ring_.ordinalForHash(hash));
 }
 
 }  // namespace libredis

@@ -17,6 +17,7 @@ class KetamaWrap : public Napi::ObjectWrap<KetamaWrap> {
   Napi::Value CreateContinuum(const Napi::CallbackInfo& info);
   Napi::Value GetServerAddress(const Napi::CallbackInfo& info);
   Napi::Value PointCount(const Napi::CallbackInfo& info);
+  Napi::Value OrdinalForHash(const Napi::CallbackInfo& info);
   Napi::Value LookupFunction(const Napi::CallbackInfo& info);
   Napi::Value Ordinals(const Napi::CallbackInfo& info);
   Napi::Value OrdinalsJoined(const Napi::CallbackInfo& info);

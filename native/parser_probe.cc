@@ -66,7 +66,7 @@ Napi::Value ParseChunks(const Napi::CallbackInfo& info) {
     // Raw read: a getter that throws leaves no value to check.
     napi_value raw;
     if (napi_get_element(env, chunks, i, &raw) != napi_ok) {
-      throwTypeErrorUnlessPending(env, "parseChunks: chunk " + std::to_string(i) + " could not be read");
+      throwTypeErrorUnlessPending(env, "parseChunks: chunks[" + std::to_string(i) + "] could not be read");
       return Napi::Value();
     }
     Napi::Value c(env, raw);

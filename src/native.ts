@@ -39,6 +39,8 @@ export interface NativeKetama {
   createContinuum(): void;
   getServerAddress(ordinal: number): string;
   pointCount(): number;
+  /** Test access: the ordinal for an MD5 first word (0 to 2^32-1), without hashing a key. */
+  ordinalForHash(hash: number): number;
   /** out[i] = the ordinal of keys[i] for i < count; throws a TypeError naming a bad key. */
   ordinals(keys: ReadonlyArray<string | Uint8Array>, count: number, out: Int32Array): void;
   /** ordinals() for keys that are all strings, also given joined, with lengths[i] the UTF-16 length of keys[i]. */

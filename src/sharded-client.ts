@@ -14,10 +14,11 @@ import { ShardedTransaction } from './sharded-transaction';
 /**
  * A server of the ring: `'host:port'` (weight 100), or an object with an
  * integer `port` (1-65535) and an optional non-negative integer `weight`
- * (default 100), as the PHP side's `addServer(host, port, weight)`. An IPv6
- * host is written bare in an object (`{ host: '::1', port: 7000 }`) and bare
- * or bracketed in a string (`'::1:7000'`, `'[::1]:7000'`); the ring names it
- * `'::1:7000'` either way, as PHP does, and connects to `[::1]:7000`.
+ * (default 100), as the PHP side's `addServer(host, port, weight)`. The
+ * ring names a server by its host exactly as written, as PHP does: an IPv6
+ * host may be bare (`{ host: '::1', port: 7000 }` or `'::1:7000'`, named
+ * `'::1:7000'`) or bracketed (`'[::1]:7000'`, named so), and either way the
+ * connection goes to `[::1]:7000`.
  */
 export type ServerSpec = string | { host: string; port: number; weight?: number };
 
@@ -711,10 +712,7 @@ function parseServer(spec: ServerSpec, i: number): ParsedServer {
     if (at <= 0 || !isPortText(portText)) {
       throw new TypeError(`${where} must be 'host:port' with a port of 1-65535, got ${describe(spec)}`);
     }
-    // '[::1]:7000' is host '::1', as PHP's add_server('::1', 7000) names it.
-    let host = spec.slice(0, at);
-    if (host.startsWith('[') && host.endsWith(']') && isIP(host.slice(1, -1)) === 6) host = host.slice(1, -1);
-    return withAddress(host, Number(portText), 100, where);
+    return withAddress(spec.slice(0, at), Number(portText), 100, where);
   }
   if (spec === null || typeof spec !== 'object' || typeof spec.host !== 'string' || spec.host === '') {
     throw new TypeError(`${where} must be 'host:port' or { host, port, weight }, got ${describe(spec)}`);
@@ -729,18 +727,21 @@ function parseServer(spec: ServerSpec, i: number): ParsedServer {
   return withAddress(spec.host, spec.port, weight, where);
 }
 
-// The connection address of host and port (an IPv6 host bracketed, which a
-// plain 'host:port' cannot say), checked to name exactly that TCP server.
+// The connection address of host and port, checked to name exactly that TCP
+// server. The ring keeps the host as written; a bare IPv6 host is bracketed
+// here only, as a plain 'host:port' cannot say it.
 function withAddress(host: string, port: number, weight: number, where: string): ParsedServer {
-  const address = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  const bracketed = host.startsWith('[') && host.endsWith(']');
+  const bare = bracketed ? host.slice(1, -1) : host;
+  const address = !bracketed && isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   let parsed: ReturnType<typeof parseAddress> | undefined;
   try {
     parsed = parseAddress(address);
   } catch {
     // reported below
   }
-  if (parsed === undefined || parsed.isUnix || parsed.host !== host || parsed.port !== port) {
-    throw new TypeError(`${where}: host ${describe(host)} is not a host name or an IP address`);
+  if (parsed === undefined || parsed.isUnix || parsed.host !== bare || parsed.port !== port) {
+    throw new TypeError(`${where}: host ${describe(host)} cannot be used as a TCP host`);
   }
   return { host, port, weight, address };
 }

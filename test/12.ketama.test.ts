@@ -47,7 +47,10 @@ class RefRing {
   }
   /** Every ordinal the key may map to (more than one only when points tie). */
   ordinals(key: string | Buffer): number[] {
-    const hash = md5(typeof key === 'string' ? Buffer.from(key, 'utf8') : key).readUInt32LE(0);
+    return this.ordinalsForHash(md5(typeof key === 'string' ? Buffer.from(key, 'utf8') : key).readUInt32LE(0));
+  }
+  /** The same for a hash: the first point >= hash, past the last one the first. */
+  ordinalsForHash(hash: number): number[] {
     let lo = 0;
     let hi = this.points.length;
     while (lo < hi) {
@@ -339,6 +342,38 @@ describe('Ketama: keys', () => {
       const ref = new RefRing(servers);
       expect(ring.pointCount).toBe(ref.pointCount);
       agreeOn(ring, ref, rand, 4000, 24);
+    }
+  });
+
+  it('every hash at a point, either side of it, and at bucket edges maps as the reference does', () => {
+    // 1 server, test.php's 8, and 4000 (640,000 points: the bucket index is
+    // capped at 2^20 buckets, so buckets hold several points).
+    const rand = prng(31);
+    const big = Array.from({ length: 4000 }, (_, i) => ({ host: `b${i}`, port: 7000, weight: 100 }));
+    for (const [servers, stride] of [
+      [EIGHT.slice(0, 1), 1],
+      [EIGHT, 1],
+      [big, 97],
+    ] as const) {
+      const ring = build([...servers]);
+      const ref = new RefRing([...servers]);
+      const native = (ring as unknown as { _native: { ordinalForHash(h: number): number } })._native;
+      const hashes = [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+      for (let i = 0; i < ref.points.length; i += stride) {
+        const v = ref.points[i].value;
+        hashes.push(v, (v + 1) >>> 0, (v - 1) >>> 0);
+      }
+      // The first hash of every bucket for 8 to 20 bucket bits, and the last of the one before.
+      for (let bits = 8; bits <= 20; bits += 4)
+        for (let j = 0; j < 256; j++) {
+          const start = (Math.floor(rand() * 2 ** bits) * 2 ** (32 - bits)) >>> 0;
+          hashes.push(start, (start - 1) >>> 0);
+        }
+      for (const h of hashes) {
+        const got = native.ordinalForHash(h);
+        if (!ref.ordinalsForHash(h).includes(got)) expect([h, got]).toEqual([h, ref.ordinalsForHash(h)]);
+      }
+      expect(native.ordinalForHash(0xffffffff)).toBe(ref.ordinalsForHash(0xffffffff)[0]);
     }
   });
 
