@@ -61,6 +61,7 @@ export function parseAddress(addr: unknown): ParsedAddress {
 /** @internal Names a bad value in an error message. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '...' : v}"`;
   if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;

@@ -10,8 +10,62 @@ import type { Arg } from './arguments';
 export function keyPositions(command: string, args: readonly Arg[]): number[] {
   const name = command.toLowerCase();
   if (!commands.exists(name)) throw new TypeError(`unknown command '${command}'`);
+  // The table counts SORT's BY and GET patterns as keys; they are patterns
+  // over other keys (or 'nosort', '#'), not keys the command is sent for.
+  if (name === 'sort' || name === 'sort_ro') return sortKeys(args);
   return commands.getKeyIndexes(name, args as Array<string | Buffer | number>);
 }
+
+// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]
+function sortKeys(args: readonly Arg[]): number[] {
+  const keys = args.length > 0 ? [0] : [];
+  for (let i = 1; i < args.length; i++) {
+    const word = typeof args[i] === 'string' || args[i] instanceof Uint8Array ? String(args[i]).toUpperCase() : '';
+    if (word === 'BY' || word === 'GET') i++;
+    else if (word === 'LIMIT') i += 2;
+    else if (word === 'STORE' && i + 1 < args.length) keys.push(++i);
+  }
+  return keys;
+}
+
+/**
+ * @internal
+ * Commands that would change the state of the connection every command to
+ * a server shares: refused there with the reason, rather than leaving the
+ * next caller a subscriber connection or someone else's WATCH.
+ */
+export function refuseOnSharedConnection(command: string): void {
+  const name = command.toLowerCase();
+  const hint = STATEFUL.get(name);
+  if (hint !== undefined) {
+    throw new TypeError(
+      `${command} would change the state of the connection that every command to its server shares; ${hint}`,
+    );
+  }
+}
+
+const TRANSACTION_HINT = 'use client.watch(key) or client.multi(key)';
+const SUBSCRIBER_HINT = 'ShardedClient has no subscriber mode';
+const SETUP_HINT = 'connection setup (AUTH, SELECT) belongs in the ShardedClient options';
+const STATEFUL = new Map<string, string>([
+  ['watch', TRANSACTION_HINT],
+  ['unwatch', TRANSACTION_HINT],
+  ['multi', TRANSACTION_HINT],
+  ['exec', TRANSACTION_HINT],
+  ['discard', TRANSACTION_HINT],
+  ['subscribe', SUBSCRIBER_HINT],
+  ['psubscribe', SUBSCRIBER_HINT],
+  ['ssubscribe', SUBSCRIBER_HINT],
+  ['unsubscribe', SUBSCRIBER_HINT],
+  ['punsubscribe', SUBSCRIBER_HINT],
+  ['sunsubscribe', SUBSCRIBER_HINT],
+  ['monitor', SUBSCRIBER_HINT],
+  ['auth', SETUP_HINT],
+  ['select', SETUP_HINT],
+  ['hello', SETUP_HINT],
+  ['reset', SETUP_HINT],
+  ['quit', SETUP_HINT],
+]);
 
 /**
  * @internal

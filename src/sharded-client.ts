@@ -6,7 +6,7 @@ import type { Batch } from './batch';
 import type { Connection } from './connection';
 import { ReplyError } from './errors';
 import { isRingWeight, type Ketama } from './ketama';
-import { hashedPart, keyPositions } from './key-routing';
+import { hashedPart, keyPositions, refuseOnSharedConnection } from './key-routing';
 import { Libredis, type LibredisOptions } from './libredis';
 import type { ReplyValue } from './reply';
 import { ShardedTransaction } from './sharded-transaction';
@@ -498,6 +498,7 @@ export class ShardedClient {
   // Routing errors reject rather than throw, as for every command method.
   private _routed(command: string, args: Arg[], buffers: boolean): Promise<ReplyValue> {
     try {
+      refuseOnSharedConnection(command);
       return this._send(this._route(command, args), [command, ...args], buffers);
     } catch (e) {
       return Promise.reject(e);
@@ -622,6 +623,7 @@ export class ShardedPipeline {
 
   /** Queues any command, routed by its keys (one server per command). */
   call(command: string, ...args: Arg[]): this {
+    refuseOnSharedConnection(command);
     this._queued.push({ server: this._client._route(command, args), args: [command, ...args] });
     return this;
   }
@@ -690,7 +692,15 @@ export class ShardedPipeline {
 /** A flat [field, value, ...] reply as an object. */
 function pairsToObject<V>(flat: V[], fieldName: (field: V) => string): Record<string, V> {
   const out: Record<string, V> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[fieldName(flat[i])] = flat[i + 1];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = fieldName(flat[i]);
+    // A field named __proto__ is data like any other, not the object's prototype.
+    if (field === '__proto__') {
+      Object.defineProperty(out, field, { value: flat[i + 1], enumerable: true, writable: true, configurable: true });
+    } else {
+      out[field] = flat[i + 1];
+    }
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type { Arg } from './arguments';
 import type { Connection } from './connection';
 import { ReplyError } from './errors';
+import { refuseOnSharedConnection } from './key-routing';
 import type { Libredis } from './libredis';
 import type { ReplyValue } from './reply';
 
@@ -36,6 +37,7 @@ export class ShardedTransaction {
   /** Queues a command (its keys must live on this transaction's server). */
   call(command: string, ...args: Arg[]): this {
     if (this._done) throw new TypeError('this transaction was already executed');
+    refuseOnSharedConnection(command); // inside MULTI as well: it would outlast EXEC
     const server = this._host._route(command, args);
     if (server !== this._server) {
       throw new TypeError(
@@ -84,8 +86,16 @@ export class ShardedTransaction {
    * `ShardedClient.watch`).
    */
   read(command: string, ...args: Arg[]): Promise<ReplyValue> {
-    const server = this._host._route(command, args);
-    if (server !== this._server) return Promise.reject(new TypeError(`${command}: its keys live on another server`));
+    // Refusals reject, as for every command method.
+    try {
+      // A WATCH transaction's connection is its own: more WATCHes are its business.
+      if (!this._dedicated) refuseOnSharedConnection(command);
+      if (this._host._route(command, args) !== this._server) {
+        throw new TypeError(`${command}: its keys live on another server`);
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this._connection.call(command, ...args);
   }
 

@@ -174,6 +174,74 @@ describe('routing', () => {
     await expect(client.get(undefined as never)).rejects.toThrow(TypeError);
   });
 
+  it('SORT routes by its key and STORE destination, not by its BY and GET patterns', async () => {
+    // A list on another server than the words used as patterns.
+    const away = (word: string) => {
+      for (let i = 0; ; i++) if (client.serverFor(`sort:${i}`) !== client.serverFor(word)) return `sort:${i}`;
+    };
+    const list = away('nosort');
+    await client.call('RPUSH', list, '3', '1', '2');
+    expect(await client.call('SORT', list, 'BY', 'nosort')).toEqual(['3', '1', '2']);
+    expect(await client.call('SORT_RO', list, 'by', 'nosort', 'LIMIT', 0, 2)).toEqual(['3', '1']);
+    // A GET pattern whose text lives on another server is a pattern too.
+    let pattern = '';
+    for (let i = 0; pattern === ''; i++)
+      if (client.serverFor(`o${i}_*->f`) !== client.serverFor(list)) pattern = `o${i}_*->f`;
+    expect(await client.call('SORT', list, 'BY', 'nosort', 'GET', '#', 'GET', pattern)).toEqual([
+      '3',
+      null,
+      '1',
+      null,
+      '2',
+      null,
+    ]);
+    // STORE's destination is a key: on the list's server it works, elsewhere it is refused.
+    const [here, there] = [0, 1].map((same) => {
+      for (let i = 0; ; i++) {
+        const d = `sorted:${i}`;
+        if ((client.serverFor(d) === client.serverFor(list)) === (same === 0)) return d;
+      }
+    });
+    expect(await client.call('SORT', list, 'STORE', here)).toBe(3);
+    expect(await client.call('LRANGE', here, 0, -1)).toEqual(['1', '2', '3']);
+    await expect(client.call('SORT', list, 'STORE', there)).rejects.toThrow(/live on different servers/);
+  });
+
+  it('refuses commands that would change the state of the shared connection, and goes on working', async () => {
+    const key = 'state:k';
+    const refusals: Array<[Promise<unknown>, RegExp]> = [
+      [client.call('SSUBSCRIBE', key), /SSUBSCRIBE would change the state .* no subscriber mode/],
+      [client.call('WATCH', key), /WATCH would change the state .* client.watch\(key\)/],
+      [client.callBuffer('sunsubscribe', key), /sunsubscribe would change/],
+      [client.multi(key).read('WATCH', key), /WATCH would change/],
+    ];
+    for (const [refused, message] of refusals) await expect(refused).rejects.toThrow(message);
+    expect(() => client.pipeline().call('WATCH', key)).toThrow(TypeError);
+    expect(() => client.multi(key).call('SSUBSCRIBE', key)).toThrow(/SSUBSCRIBE would change/);
+    // The connection is as it was: a plain command, and a MULTI that nobody's WATCH aborts.
+    await client.set(key, 'v');
+    expect(await client.get(key)).toBe('v');
+    expect(await client.multi(key).call('SET', key, 'w').exec()).toEqual(['OK']);
+    // A WATCH transaction's connection is its own: it may watch more there.
+    const other = (() => {
+      for (let i = 0; ; i++) if (client.serverFor(`state:${i}`) === client.serverFor(key)) return `state:${i}`;
+    })();
+    const tx = await client.watch(key);
+    expect(await tx.read('WATCH', other)).toBe('OK');
+    tx.discard();
+  });
+
+  it('transaction reads reject, rather than throw, what they cannot route', async () => {
+    const tx = client.multi('tx:k');
+    const refused = tx.read('PING');
+    expect(refused).toBeInstanceOf(Promise);
+    await expect(refused).rejects.toThrow(/has no key/);
+  });
+
+  it('a missing key is named as undefined', async () => {
+    await expect(client.call('GET')).rejects.toThrow(/a key must be a string, Buffer or number, got undefined$/);
+  });
+
   it('get takes string, number and Buffer keys, each read from the server its key maps to', async () => {
     for (const key of ['get:s', 4242, Buffer.from('get:b')]) {
       const text = typeof key === 'number' ? String(key) : key.toString();
@@ -222,6 +290,16 @@ describe('typed commands', () => {
     expect(await client.hgetall('t:h')).toEqual({ a: '1', b: 'two' });
     expect(await client.hincrby('t:h', 'a', 5)).toBe(6);
     expect(await client.hgetall('t:nothing')).toEqual({});
+    // A field named __proto__ is a field, not the object's prototype.
+    await client.call('HSET', 't:proto', '__proto__', 'P', 'a', '1');
+    for (const [got, p] of [
+      [await client.hgetall('t:proto'), 'P'],
+      [await client.hgetallBuffer('t:proto'), Buffer.from('P')],
+    ] as const) {
+      expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+      expect(Object.keys(got).sort()).toEqual(['__proto__', 'a']);
+      expect(Object.getOwnPropertyDescriptor(got, '__proto__')?.value).toEqual(p);
+    }
     expect(await client.rpush('t:l', 'a', 'b', 'c')).toBe(3);
     expect(await client.lrange('t:l', 0, -1)).toEqual(['a', 'b', 'c']);
     expect(await client.lpop('t:l')).toBe('a');
