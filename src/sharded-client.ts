@@ -86,6 +86,8 @@ export class ShardedClient {
   private readonly _hashTag: boolean;
   // AUTH/SELECT for every connection, the watch() ones included.
   private readonly _setup: LibredisOptions;
+  // The connections of watch() transactions not yet finished: close() closes them too.
+  private readonly _watching = new Set<Connection>();
 
   constructor(options: ShardedClientOptions) {
     if (options === null || typeof options !== 'object' || !Array.isArray(options.servers)) {
@@ -428,10 +430,11 @@ export class ShardedClient {
     // WATCH belongs to a connection, and the shared one carries other callers' commands.
     const own = new Libredis(this._setup);
     const connection = own.getConnection(this._servers[server].address);
+    this._watching.add(connection);
     try {
       await connection._call(this._timeoutMs, toWire(['WATCH', key, ...more], 'watch'));
     } catch (e) {
-      own.close(); // nobody else will: the transaction is never handed out
+      this._released(connection); // nobody else will: the transaction is never handed out
       throw e;
     }
     return new ShardedTransaction(this, server, connection, true);
@@ -442,9 +445,25 @@ export class ShardedClient {
     return new ShardedPipeline(this);
   }
 
-  /** Closes every connection; pending commands fail with a ConnectionError. */
+  /**
+   * Closes every connection, those of unfinished `watch()` transactions
+   * included; pending commands fail with a ConnectionError.
+   */
   close(): void {
     this._libredis.close();
+    for (const connection of this._watching) connection.close();
+    this._watching.clear();
+  }
+
+  /** @internal A watch() transaction is done with its connection: closes it. */
+  _released(connection: Connection): void {
+    this._watching.delete(connection);
+    connection.close();
+  }
+
+  /** @internal Whether a watch() connection is still open (close() has not taken it). */
+  _watchingOn(connection: Connection): boolean {
+    return this._watching.has(connection);
   }
 
   /** @internal The server a command goes to; throws a TypeError when that is not one server. */

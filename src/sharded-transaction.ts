@@ -1,6 +1,6 @@
-import type { Arg } from './arguments';
+import { type Arg, toWire } from './arguments';
 import type { Connection } from './connection';
-import { ReplyError } from './errors';
+import { ConnectionError, ReplyError } from './errors';
 import { refuseOnSharedConnection } from './key-routing';
 import type { Libredis } from './libredis';
 import type { ReplyValue } from './reply';
@@ -10,6 +10,10 @@ export interface TransactionHost {
   /** Server ordinal of a command's keys; throws when they are not on one server. */
   _route(command: string, args: readonly Arg[]): number;
   _internals: { libredis: Libredis; timeoutMs: number; servers: Array<{ address: string }> };
+  /** Closes a watch() transaction's own connection. */
+  _released(connection: Connection): void;
+  /** Whether a watch() connection is still open (the client's close() closes it). */
+  _watchingOn(connection: Connection): boolean;
 }
 
 /**
@@ -59,6 +63,7 @@ export class ShardedTransaction {
   async exec(): Promise<Array<ReplyValue | Error> | null> {
     if (this._done) throw new TypeError('this transaction was already executed');
     this._done = true;
+    this._checkWatching();
     const { libredis, timeoutMs } = this._host._internals;
     const batch = libredis.createBatch().cmd('MULTI');
     for (const args of this._queued) batch.cmd(...(args as [string, ...Arg[]]));
@@ -76,7 +81,7 @@ export class ShardedTransaction {
       }
       return result as Array<ReplyValue | Error> | null;
     } finally {
-      if (this._dedicated) this._connection.close();
+      if (this._dedicated) this._host._released(this._connection);
     }
   }
 
@@ -88,6 +93,10 @@ export class ShardedTransaction {
   read(command: string, ...args: Arg[]): Promise<ReplyValue> {
     // Refusals reject, as for every command method.
     try {
+      // After exec() or discard() a WATCH connection is closed: reading
+      // would open a new one with nothing watched.
+      if (this._done) throw new TypeError('this transaction was already executed or discarded');
+      this._checkWatching();
       // A WATCH transaction's connection is its own: more WATCHes are its business.
       if (!this._dedicated) refuseOnSharedConnection(command);
       if (this._host._route(command, args) !== this._server) {
@@ -96,12 +105,21 @@ export class ShardedTransaction {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this._connection.call(command, ...args);
+    return this._connection._call(this._host._internals.timeoutMs, toWire([command, ...args], command));
+  }
+
+  // The client's close() took a WATCH connection: running anyway would
+  // reconnect without the WATCH, so the transaction fails as its commands
+  // would have.
+  private _checkWatching(): void {
+    if (this._dedicated && !this._host._watchingOn(this._connection)) {
+      throw new ConnectionError(`the ShardedClient was closed, and with it this transaction's WATCH`, this.address);
+    }
   }
 
   /** Gives up without executing (and frees a WATCH connection). */
   discard(): void {
     this._done = true;
-    if (this._dedicated) this._connection.close();
+    if (this._dedicated) this._host._released(this._connection);
   }
 }

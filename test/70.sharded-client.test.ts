@@ -631,4 +631,35 @@ describe('transactions', () => {
     expect(await calm.exec()).toEqual(['OK']);
     expect(await client.get(key)).toBe('changed by someone else!');
   });
+
+  it('watch connections are closed by exec, discard and close(), and a finished one is not reopened', async () => {
+    const live = () => native.stats().openSockets;
+    // The poll thread closes sockets in its own time: wait (up to 1 s) for the count.
+    const settled = async (want: number) => {
+      for (let i = 0; i < 100 && live() !== want; i++) await new Promise((r) => setTimeout(r, 10));
+      return live();
+    };
+    const before = live();
+    const own = new ShardedClient({ servers: servers.map((s) => s.address) });
+    await own.set('tx:w', '1'); // its shared connection to that server is up
+    const base = live();
+    const done = await own.watch('tx:w');
+    expect(live()).toBe(base + 1);
+    done.discard();
+    await expect(done.read('GET', 'tx:w')).rejects.toThrow(/already executed or discarded/);
+    const ran = await own.watch('tx:w');
+    ran.call('SET', 'tx:w', '2');
+    expect(await ran.exec()).toEqual(['OK']);
+    await expect(ran.read('GET', 'tx:w')).rejects.toThrow(/already executed or discarded/);
+    expect(await settled(base)).toBe(base);
+    // close() takes unfinished ones with it: one handed out, and one still sending its WATCH.
+    const open = await own.watch('tx:w');
+    const sending = own.watch('tx:w');
+    own.close();
+    await expect(sending).rejects.toThrow(ConnectionError);
+    open.call('SET', 'tx:w', '3');
+    await expect(open.exec()).rejects.toThrow(ConnectionError);
+    expect(await settled(before)).toBe(before);
+    expect(await client.get('tx:w')).toBe('2');
+  });
 });
