@@ -60,8 +60,13 @@ interface Server {
 
 // A key: a string, Buffer or number (hashed as its decimal text).
 function checkKey(key: Arg): void {
-  if (key === null || key === undefined || (typeof key === 'object' && !(key instanceof Uint8Array))) {
-    throw new TypeError(`a key must be a string, Buffer or number, got ${describe(key)}`);
+  if (
+    key === null ||
+    key === undefined ||
+    (typeof key === 'object' && !(key instanceof Uint8Array)) ||
+    (typeof key === 'number' && !Number.isFinite(key))
+  ) {
+    throw new TypeError(`a key must be a string, Buffer or finite number, got ${describe(key)}`);
   }
 }
 
@@ -317,6 +322,23 @@ export class ShardedClient {
   /** Sets every pair, each on its key's server, in parallel. */
   async mset(pairs: Record<string, Arg> | Array<[Arg, Arg]>): Promise<'OK'> {
     const entries: Array<[Arg, Arg]> = Array.isArray(pairs) ? pairs : Object.entries(pairs);
+    // Checked here, so an error names the pair rather than a place in one server's MSET.
+    entries.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(`mset: pair ${i} must be [key, value], got ${describe(pair)}`);
+      }
+      const value = pair[1];
+      const ok =
+        typeof value === 'string' ||
+        value instanceof Uint8Array ||
+        typeof value === 'bigint' ||
+        (typeof value === 'number' && Number.isFinite(value));
+      if (!ok) {
+        throw new TypeError(
+          `mset: the value for key ${describe(pair[0])} is ${describe(value)}; expected a string, Buffer, finite number or bigint`,
+        );
+      }
+    });
     const keys = entries.map(([k]) => k);
     const groups = this._groupKeys(keys, 'mset');
     await this._perServer(groups, (group) => ['MSET', ...group.positions.flatMap((at) => entries[at])]);

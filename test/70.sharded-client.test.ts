@@ -239,7 +239,7 @@ describe('routing', () => {
   });
 
   it('a missing key is named as undefined', async () => {
-    await expect(client.call('GET')).rejects.toThrow(/a key must be a string, Buffer or number, got undefined$/);
+    await expect(client.call('GET')).rejects.toThrow(/a key must be a string, Buffer or finite number, got undefined$/);
   });
 
   it('get takes string, number and Buffer keys, each read from the server its key maps to', async () => {
@@ -343,6 +343,22 @@ describe('multi-key commands across servers', () => {
     // biome-ignore lint/suspicious/noSparseArray: the hole is the point
     await expect(client.mget(['mk:a', , 'mk:b'] as never)).rejects.toThrow(/a key must be .* got undefined/);
     await expect(client.del('mk:a', null as never)).rejects.toThrow(TypeError);
+    // A number that has no decimal text to hash is not a key.
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(client.mget(['mk:a', bad])).rejects.toThrow(/finite number, got number (NaN|Infinity)/);
+      await expect(client.get(bad)).rejects.toThrow(/finite number/);
+    }
+  });
+
+  it('mset names a bad pair or value by its key, and sends nothing', async () => {
+    const refusals: Array<[unknown, RegExp]> = [
+      [[['ms:a', '1'], ['ms:b']], /mset: pair 1 must be \[key, value\], got an array/],
+      [[['ms:a', '1'], 'ms:b'], /mset: pair 1 must be \[key, value\], got "ms:b"/],
+      [[['ms:a', undefined]], /mset: the value for key "ms:a" is undefined; expected a string/],
+      [{ 'ms:a': '1', 'ms:b': {} }, /the value for key "ms:b" is an object \(Object\)/],
+    ];
+    for (const [pairs, message] of refusals) await expect(client.mset(pairs as never)).rejects.toThrow(message);
+    expect(await client.exists('ms:a', 'ms:b')).toBe(0);
   });
 
   it('mset with pairs, then exists / touch / unlink / del with summed counts', async () => {
