@@ -368,26 +368,26 @@ export class ShardedClient {
   ping(): Promise<string[]> {
     return this._everyServer(['PING']) as Promise<string[]>;
   }
-  /** Number of keys over all servers. */
+  /** Number of keys over all servers (a server listed twice counted once). */
   async dbsize(): Promise<number> {
-    const sizes = (await this._everyServer(['DBSIZE'])) as number[];
+    const sizes = (await this._everyServer(['DBSIZE'], true)) as number[];
     return sizes.reduce((a, b) => a + b, 0);
   }
   /** FLUSHDB on every server. */
   async flushdb(): Promise<'OK'> {
-    await this._everyServer(['FLUSHDB']);
+    await this._everyServer(['FLUSHDB'], true);
     return 'OK';
   }
   /** KEYS pattern over every server (prefer `scanIterator` on large data sets). */
   async keys(pattern: string): Promise<string[]> {
-    return ((await this._everyServer(['KEYS', pattern])) as string[][]).flat();
+    return ((await this._everyServer(['KEYS', pattern], true)) as string[][]).flat();
   }
   /** Every key matching `match`, server after server, with SCAN (non-blocking for the servers). */
   async *scanIterator(options: { match?: string; count?: number } = {}): AsyncGenerator<string> {
     const extra: Arg[] = [];
     if (options.match !== undefined) extra.push('MATCH', options.match);
     if (options.count !== undefined) extra.push('COUNT', options.count);
-    for (let server = 0; server < this._servers.length; server++) {
+    for (const server of this._distinctServers()) {
       let cursor = '0';
       do {
         const [next, keys] = (await this._send(server, ['SCAN', cursor, ...extra])) as [string, string[]];
@@ -645,8 +645,22 @@ export class ShardedClient {
     return sum;
   }
 
-  private _everyServer(args: Arg[]): Promise<ReplyValue[]> {
-    return Promise.all(this._servers.map((_, server) => this._send(server, args)));
+  // With `distinct`, a server listed twice (to weigh it double on the ring)
+  // is asked once, so its keys are not counted or listed twice.
+  private _everyServer(args: Arg[], distinct = false): Promise<ReplyValue[]> {
+    const servers = distinct ? this._distinctServers() : this._servers.map((_, server) => server);
+    return Promise.all(servers.map((server) => this._send(server, args)));
+  }
+
+  // Ordinals of the servers, the first of each connection only.
+  private _distinctServers(): number[] {
+    const seen = new Set<Connection>();
+    const out: number[] = [];
+    this._servers.forEach((s, server) => {
+      if (!seen.has(s.connection)) out.push(server);
+      seen.add(s.connection);
+    });
+    return out;
   }
 }
 

@@ -391,6 +391,22 @@ describe('whole-ring commands', () => {
     expect(await ring.dbsize()).toBe(0);
     ring.close();
   });
+
+  it('a server listed twice (weighing it double) is counted, listed and scanned once', async () => {
+    const twice = servers[0].address;
+    const ring = new ShardedClient({ servers: [twice, servers[1].address, twice] });
+    await ring.flushdb();
+    const keys = Array.from({ length: 200 }, (_, i) => `dup:${i}`);
+    await ring.mset(keys.map((k) => [k, '1'] as [string, string]));
+    expect(await ring.dbsize()).toBe(200);
+    expect((await ring.keys('dup:*')).sort()).toEqual([...keys].sort());
+    const seen: string[] = [];
+    for await (const key of ring.scanIterator({ match: 'dup:*' })) seen.push(key);
+    expect(seen.sort()).toEqual([...keys].sort());
+    expect(await ring.ping()).toEqual(['PONG', 'PONG', 'PONG']); // one reply per listed server
+    await ring.flushdb();
+    ring.close();
+  });
 });
 
 describe('pipelines', () => {
