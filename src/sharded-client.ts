@@ -383,16 +383,31 @@ export class ShardedClient {
     return ((await this._everyServer(['KEYS', pattern], true)) as string[][]).flat();
   }
   /** Every key matching `match`, server after server, with SCAN (non-blocking for the servers). */
-  async *scanIterator(options: { match?: string; count?: number } = {}): AsyncGenerator<string> {
+  scanIterator(options: { match?: string; count?: number } = {}): AsyncGenerator<string> {
+    return this._scan(options, false) as AsyncGenerator<string>;
+  }
+
+  /** Like `scanIterator`, with the keys as Buffers: binary keys come back byte for byte. */
+  scanIteratorBuffer(options: { match?: string | Buffer; count?: number } = {}): AsyncGenerator<Buffer> {
+    return this._scan(options, true) as AsyncGenerator<Buffer>;
+  }
+
+  private async *_scan(
+    options: { match?: string | Buffer; count?: number },
+    buffers: boolean,
+  ): AsyncGenerator<string | Buffer> {
     const extra: Arg[] = [];
     if (options.match !== undefined) extra.push('MATCH', options.match);
     if (options.count !== undefined) extra.push('COUNT', options.count);
     for (const server of this._distinctServers()) {
       let cursor = '0';
       do {
-        const [next, keys] = (await this._send(server, ['SCAN', cursor, ...extra])) as [string, string[]];
+        const [next, keys] = (await this._send(server, ['SCAN', cursor, ...extra], buffers)) as [
+          string | Buffer,
+          Array<string | Buffer>,
+        ];
         yield* keys;
-        cursor = next;
+        cursor = next.toString();
       } while (cursor !== '0');
     }
   }

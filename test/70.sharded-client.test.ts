@@ -392,6 +392,20 @@ describe('whole-ring commands', () => {
     ring.close();
   });
 
+  it('scanIteratorBuffer gives binary keys back byte for byte', async () => {
+    const ring = new ShardedClient({ servers: servers.map((s) => s.address) });
+    const binary = [Buffer.from([0xff, 0xfe, 0x41]), Buffer.from([0x62, 0x00, 0xc3]), Buffer.from('bin:text')];
+    const keys = binary.map((b) => Buffer.concat([Buffer.from('bin:'), b]));
+    for (const k of keys) await ring.set(k, 'v');
+    const seen: Buffer[] = [];
+    for await (const key of ring.scanIteratorBuffer({ match: Buffer.from('bin:*'), count: 2 })) seen.push(key);
+    const hex = (list: Buffer[]) => list.map((b) => b.toString('hex')).sort();
+    expect(hex(seen)).toEqual(hex(keys));
+    // Each can be used as the key it is.
+    for (const k of seen) expect(await ring.del(k)).toBe(1);
+    ring.close();
+  });
+
   it('a server listed twice (weighing it double) is counted, listed and scanned once', async () => {
     const twice = servers[0].address;
     const ring = new ShardedClient({ servers: [twice, servers[1].address, twice] });
