@@ -62,6 +62,7 @@ export function parseAddress(addr: unknown): ParsedAddress {
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
+  if (v instanceof Uint8Array) return `a ${v.constructor.name} of ${v.length} bytes`;
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '...' : v}"`;
   if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;

@@ -20,7 +20,7 @@ export function keyPositions(command: string, args: readonly Arg[]): number[] {
 function sortKeys(args: readonly Arg[]): number[] {
   const keys = args.length > 0 ? [0] : [];
   for (let i = 1; i < args.length; i++) {
-    const word = typeof args[i] === 'string' || args[i] instanceof Uint8Array ? String(args[i]).toUpperCase() : '';
+    const word = keyword(args[i]);
     if (word === 'BY' || word === 'GET') i++;
     else if (word === 'LIMIT') i += 2;
     else if (word === 'STORE' && i + 1 < args.length) keys.push(++i);
@@ -28,25 +28,36 @@ function sortKeys(args: readonly Arg[]): number[] {
   return keys;
 }
 
+// An argument as a keyword: its bytes (a string as UTF-8), with ASCII
+// letters upper-cased as Redis compares them and nothing else changed.
+function keyword(arg: Arg): string {
+  const bytes = typeof arg === 'string' ? Buffer.from(arg) : arg instanceof Uint8Array ? arg : null;
+  if (bytes === null || bytes.length > 8) return '';
+  let word = '';
+  for (const b of bytes) word += String.fromCharCode(b >= 0x61 && b <= 0x7a ? b - 0x20 : b);
+  return word;
+}
+
 /**
  * @internal
  * Commands that would change the state of the connection every command to
  * a server shares: refused there with the reason, rather than leaving the
- * next caller a subscriber connection or someone else's WATCH.
+ * next caller a subscriber connection or someone else's WATCH. `except`
+ * names one allowed anyway (WATCH on a watch() transaction's connection).
  */
-export function refuseOnSharedConnection(command: string): void {
+export function refuseOnSharedConnection(command: string, except?: string): void {
   const name = command.toLowerCase();
   const hint = STATEFUL.get(name);
-  if (hint !== undefined) {
-    throw new TypeError(
-      `${command} would change the state of the connection that every command to its server shares; ${hint}`,
-    );
+  if (hint !== undefined && name !== except) {
+    throw new TypeError(`${command} would change the state of the connection it runs on; ${hint}`);
   }
 }
 
 const TRANSACTION_HINT = 'use client.watch(key) or client.multi(key)';
 const SUBSCRIBER_HINT = 'ShardedClient has no subscriber mode';
 const SETUP_HINT = 'connection setup (AUTH, SELECT) belongs in the ShardedClient options';
+const PROTOCOL_HINT = 'ShardedClient speaks RESP2 only';
+const CLOSE_HINT = 'use client.close()';
 const STATEFUL = new Map<string, string>([
   ['watch', TRANSACTION_HINT],
   ['unwatch', TRANSACTION_HINT],
@@ -62,9 +73,9 @@ const STATEFUL = new Map<string, string>([
   ['monitor', SUBSCRIBER_HINT],
   ['auth', SETUP_HINT],
   ['select', SETUP_HINT],
-  ['hello', SETUP_HINT],
+  ['hello', PROTOCOL_HINT],
   ['reset', SETUP_HINT],
-  ['quit', SETUP_HINT],
+  ['quit', CLOSE_HINT],
 ]);
 
 /**

@@ -124,7 +124,12 @@ export class ShardedClient {
     return this._servers[this._ordinal(key)].address;
   }
 
-  /** The Connection to one of the servers, for anything this client does not cover. */
+  /**
+   * The Connection to one of the servers, for anything this client does not
+   * cover. It is the connection every command to that server shares: a
+   * command that changes its state (SELECT, CLIENT REPLY, SUBSCRIBE, WATCH)
+   * changes it for all of them; use a Libredis of your own for those.
+   */
   forServer(address: string): Connection {
     const server = this._servers.find((s) => s.address === address);
     if (server === undefined) throw new TypeError(`forServer: '${address}' is not one of this client's servers`);
@@ -323,7 +328,8 @@ export class ShardedClient {
   async mset(pairs: Record<string, Arg> | Array<[Arg, Arg]>): Promise<'OK'> {
     const entries: Array<[Arg, Arg]> = Array.isArray(pairs) ? pairs : Object.entries(pairs);
     // Checked here, so an error names the pair rather than a place in one server's MSET.
-    entries.forEach((pair, i) => {
+    for (let i = 0; i < entries.length; i++) {
+      const pair = entries[i]; // an index loop: a hole is a bad pair too
       if (!Array.isArray(pair) || pair.length !== 2) {
         throw new TypeError(`mset: pair ${i} must be [key, value], got ${describe(pair)}`);
       }
@@ -338,7 +344,7 @@ export class ShardedClient {
           `mset: the value for key ${describe(pair[0])} is ${describe(value)}; expected a string, Buffer, finite number or bigint`,
         );
       }
-    });
+    }
     const keys = entries.map(([k]) => k);
     const groups = this._groupKeys(keys, 'mset');
     await this._perServer(groups, (group) => ['MSET', ...group.positions.flatMap((at) => entries[at])]);

@@ -40,7 +40,7 @@ export class ShardedTransaction {
 
   /** Queues a command (its keys must live on this transaction's server). */
   call(command: string, ...args: Arg[]): this {
-    if (this._done) throw new TypeError('this transaction was already executed');
+    if (this._done) throw new TypeError('this transaction was already executed or discarded');
     refuseOnSharedConnection(command); // inside MULTI as well: it would outlast EXEC
     const server = this._host._route(command, args);
     if (server !== this._server) {
@@ -61,7 +61,7 @@ export class ShardedTransaction {
    * ReplyError when the server refused the transaction as a whole.
    */
   async exec(): Promise<Array<ReplyValue | Error> | null> {
-    if (this._done) throw new TypeError('this transaction was already executed');
+    if (this._done) throw new TypeError('this transaction was already executed or discarded');
     this._done = true;
     this._checkWatching();
     const { libredis, timeoutMs } = this._host._internals;
@@ -97,8 +97,9 @@ export class ShardedTransaction {
       // would open a new one with nothing watched.
       if (this._done) throw new TypeError('this transaction was already executed or discarded');
       this._checkWatching();
-      // A WATCH transaction's connection is its own: more WATCHes are its business.
-      if (!this._dedicated) refuseOnSharedConnection(command);
+      // A WATCH transaction's connection is its own: more WATCHes are its
+      // business, but anything else there would still spoil its EXEC.
+      refuseOnSharedConnection(command, this._dedicated ? 'watch' : undefined);
       if (this._host._route(command, args) !== this._server) {
         throw new TypeError(`${command}: its keys live on another server`);
       }
