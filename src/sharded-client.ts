@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkTimeout, describe, isPortText, parseAddress } from './address';
-import { type Arg, toWire } from './arguments';
+import { type Arg, isWireArg, toWire } from './arguments';
 import type { Batch } from './batch';
 import type { Connection } from './connection';
 import { ReplyError } from './errors';
@@ -334,12 +334,7 @@ export class ShardedClient {
         throw new TypeError(`mset: pair ${i} must be [key, value], got ${describe(pair)}`);
       }
       const value = pair[1];
-      const ok =
-        typeof value === 'string' ||
-        value instanceof Uint8Array ||
-        typeof value === 'bigint' ||
-        (typeof value === 'number' && Number.isFinite(value));
-      if (!ok) {
+      if (!isWireArg(value)) {
         throw new TypeError(
           `mset: the value for key ${describe(pair[0])} is ${describe(value)}; expected a string, Buffer, finite number or bigint`,
         );
