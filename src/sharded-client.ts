@@ -126,14 +126,30 @@ export class ShardedClient {
 
   /**
    * The Connection to one of the servers, for anything this client does not
-   * cover. It is the connection every command to that server shares: a
+   * cover. `address` is as `servers` lists it, or any spelling the
+   * constructor accepts for it (`'h:01'` for `'h:1'`, `'::1:7000'` for
+   * `'[::1]:7000'`). It is the connection every command to that server shares: a
    * command that changes its state (SELECT, CLIENT REPLY, SUBSCRIBE, WATCH)
    * changes it for all of them; use a Libredis of your own for those.
    */
   forServer(address: string): Connection {
-    const server = this._servers.find((s) => s.address === address);
-    if (server === undefined) throw new TypeError(`forServer: '${address}' is not one of this client's servers`);
+    const server = this._servers.find((s) => s.address === address) ?? this._serverSpelledAs(address);
+    if (server === undefined)
+      throw new TypeError(`forServer: ${describe(address)} is not one of this client's servers`);
     return server.connection;
+  }
+
+  // A server named as the constructor would read it ('h:01' for 'h:1',
+  // '::1:7000' for '[::1]:7000'), or undefined.
+  private _serverSpelledAs(address: unknown): Server | undefined {
+    if (typeof address !== 'string') return undefined;
+    let normal: string;
+    try {
+      normal = parseServer(address, 0).address;
+    } catch {
+      return undefined;
+    }
+    return this._servers.find((s) => s.address === normal);
   }
 
   /** The servers' addresses (`'host:port'`, or `'[ipv6]:port'`), in ring order. */

@@ -267,7 +267,22 @@ describe('routing', () => {
     await client.set('fs:key', 'x');
     expect(await client.forServer(address).get('fs:key')).toBe('x');
     expect(() => client.forServer('127.0.0.1:1')).toThrow(TypeError);
+    expect(() => client.forServer(42 as never)).toThrow(/forServer: number 42 is not one/);
     expect(client.servers).toEqual(servers.map((s) => s.address));
+    // Other spellings of a server name it as they do in the constructor.
+    // Nothing is sent, so these servers need not exist.
+    const spelled = new ShardedClient({ servers: ['127.0.0.1:7', '::1:8', { host: 'localhost', port: 9 }] });
+    try {
+      expect(spelled.servers).toEqual(['127.0.0.1:7', '[::1]:8', 'localhost:9']);
+      expect(spelled.forServer('127.0.0.1:07')).toBe(spelled.forServer('127.0.0.1:7'));
+      expect(spelled.forServer('::1:8')).toBe(spelled.forServer('[::1]:8'));
+      expect(spelled.forServer('localhost:0009')).toBe(spelled.forServer('localhost:9'));
+      expect(spelled.forServer('127.0.0.1:7')).not.toBe(spelled.forServer('localhost:9'));
+      expect(() => spelled.forServer('127.0.0.1:9')).toThrow(TypeError);
+      expect(() => spelled.forServer('127.0.0.1:070000')).toThrow(TypeError);
+    } finally {
+      spelled.close();
+    }
   });
 
   it('hash tags keep related keys together when enabled', async () => {
