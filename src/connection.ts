@@ -45,7 +45,8 @@ export class Connection {
    * Sends one command and resolves with its reply as a JS value: bulk and
    * status replies as strings, integers as numbers, nils as null, multibulks
    * as (nested) arrays. Rejects with a `ReplyError` when the server answers
-   * with an error, and with a `TimeoutError`, `ConnectionError` or
+   * with an error; an error inside an array (EXEC, a Lua table) is a
+   * `ReplyError` element. Rejects with a `TimeoutError`, `ConnectionError` or
    * `ProtocolError` when the command did not complete (5000 ms timeout).
    * A value longer than a JS string can hold (`buffer.constants.MAX_STRING_LENGTH`,
    * about 512 MiB) rejects with an Error whose `code` is `ERR_STRING_TOO_LONG`;
@@ -136,7 +137,9 @@ export class Connection {
   /** @internal */
   _call(timeoutMs: number, args: Array<string | Uint8Array>, buffers = false): Promise<ReplyValue> {
     const done = buffers ? native.callBuffer(timeoutMs, this._id, ...args) : native.call(timeoutMs, this._id, ...args);
-    return this._settled(done);
+    // An error reply inside an array (EXEC, a Lua table) comes from the
+    // native side as a plain Error; it becomes a ReplyError, as in values().
+    return this._settled(done).then((value) => (Array.isArray(value) ? withReplyErrors(value, this.address) : value));
   }
 
   // Flushes at the end of the tick; native rejections become typed errors.
@@ -152,4 +155,16 @@ export class Connection {
     this._owner._setLastError(e.message);
     return e.kind === -1 ? new ReplyError(e.message, this.address) : errorFor(e.kind, e.message, this.address);
   }
+}
+
+// Replaces, in place, the plain Errors that stand for nested error replies.
+function withReplyErrors(items: ReplyValue[], address: string): ReplyValue[] {
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    if (typeof item !== 'object' || item === null) continue;
+    if (Array.isArray(item)) withReplyErrors(item, address);
+    else if (item instanceof Error && !(item instanceof LibredisError))
+      items[i] = new ReplyError(item.message, address);
+  }
+  return items;
 }

@@ -30,7 +30,7 @@ describe('connection.call', () => {
     expect(await c.call('EVAL', "return {1, {2, {3, 'x'}}, 'y', false}", 0)).toEqual([1, [2, [3, 'x']], 'y', null]);
   });
 
-  it('an error reply rejects with ReplyError and sets lastError; nested errors are Error values', async () => {
+  it('an error reply rejects with ReplyError and sets lastError; nested errors are ReplyError values', async () => {
     const libredis = new Libredis();
     const c = libredis.getConnection(redis.address);
     await c.call('SET', 'call:str', 'x');
@@ -48,9 +48,32 @@ describe('connection.call', () => {
     ]);
     expect([multi, queued1, queued2]).toEqual(['OK', 'QUEUED', 'QUEUED']);
     const [incr, get] = exec as unknown[];
-    expect(incr).toBeInstanceOf(Error);
-    expect((incr as Error).message).toMatch(/not an integer/);
+    expect(incr).toBeInstanceOf(ReplyError);
+    expect((incr as ReplyError).message).toMatch(/not an integer/);
+    expect((incr as ReplyError).address).toBe(redis.address);
     expect(get).toBe('x');
+    // At any depth, as values() gives them, and from callBuffer too.
+    const script = "return {1, {redis.error_reply('deep'), 'z'}, redis.error_reply('top')}";
+    const replies = [await c.call('EVAL', script, 0), await c.callBuffer('EVAL', script, 0)];
+    for (const [reply, z] of [
+      [replies[0], 'z'],
+      [replies[1], Buffer.from('z')],
+    ]) {
+      const [one, [deep, inner], top] = reply as [number, [ReplyError, unknown], ReplyError];
+      expect(one).toBe(1);
+      expect(inner).toEqual(z);
+      for (const [e, text] of [
+        [deep, /deep$/],
+        [top, /top$/],
+      ] as const) {
+        expect(e).toBeInstanceOf(ReplyError);
+        expect(e.message).toMatch(text);
+        expect(e.address).toBe(redis.address);
+      }
+    }
+    const batch = libredis.createBatch().cmd('EVAL', script, 0);
+    await c.execute(batch);
+    expect(await c.call('EVAL', script, 0)).toEqual(batch.values()[0]);
   });
 
   it('calls issued in one tick reach the server in one write, replies in order', async () => {
