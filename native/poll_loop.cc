@@ -200,7 +200,7 @@ void PollLoop::submit(Execution* exec) {
   pending_.push_back(exec);
 }
 
-void PollLoop::flush() {
+void PollLoop::flushThen(Control* then) {
   if (pending_.empty() || stopped_) return;
   if (!started_) start();
   if (!running_) {
@@ -215,6 +215,7 @@ void PollLoop::flush() {
       controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
     }
     pending_.clear();
+    if (then != nullptr) controls_.push_back(std::move(*then));
   }
   hasWork_.store(true);
   wake();
@@ -222,10 +223,16 @@ void PollLoop::flush() {
 
 void PollLoop::closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason) {
   if (stopped_) return;
-  // Executes submitted earlier in this tick go first, so the close settles them too.
-  flush();
+  Control close{force ? Control::kClose : Control::kCloseWhenIdle, nullptr, std::move(conn), std::move(reason), {}};
+  // Executes submitted earlier in this tick go first, so the close settles
+  // them too. They are handed over in one step with the close: the poll
+  // thread could otherwise start one, and even finish it, before the close.
+  if (!pending_.empty()) {
+    flushThen(&close);
+    return;
+  }
   if (!started_) return;  // nothing was ever opened on this thread
-  post(Control{force ? Control::kClose : Control::kCloseWhenIdle, nullptr, std::move(conn), std::move(reason), {}});
+  post(std::move(close));
 }
 
 void PollLoop::post(Control&& c) {

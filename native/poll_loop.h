@@ -28,7 +28,7 @@ class PollLoop {
 
   // JS thread.
   void submit(Execution* exec);  // held until flush(), so a tick's work goes out together
-  void flush();
+  void flush() { flushThen(nullptr); }
   void closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason);
   void shutdown();  // stops the thread; idempotent
   size_t inflight() const { return inflight_; }
@@ -66,6 +66,7 @@ class PollLoop {
   };
 
   bool start();
+  void flushThen(Control* then);  // then: handed over in the same step as the executes
   void run();
   void wake();
   void post(Control&& c);

@@ -332,6 +332,25 @@ describe('closing from the client', () => {
     expect(after.values()).toEqual(['PONG']);
   });
 
+  it('close() in the same tick as an execute: that execute is never sent, even to a live server', async () => {
+    // The close and the executes before it are handed over together, so the
+    // poll thread cannot send (and finish) one before it sees the close.
+    const libredis = new Libredis();
+    const conn = libredis.getConnection(redis.address);
+    const key = `close-race:${process.pid}`;
+    expect(await conn.call('DEL', key)).toBeTypeOf('number');
+    for (let round = 0; round < 100; round++) {
+      // Every other round after an idle spell, when the poll thread sleeps.
+      if (round % 2 === 0) await sleep(4);
+      const batch = libredis.createBatch().cmd('INCR', key);
+      const running = conn.execute(batch, 2000);
+      conn.close();
+      expect(await running).toBe(false);
+      expect(batch.error).toBe(`connection to ${redis.address} was closed by the client`);
+    }
+    expect(await conn.call('GET', key)).toBeNull();
+  });
+
   it('Libredis.close() closes every connection; both reconnect on next use', async () => {
     const other = await startRedis();
     const libredis = new Libredis();
