@@ -21,12 +21,18 @@ export class Connection {
   /** @internal */
   readonly _owner: ErrorSink;
 
-  /** @internal */
-  constructor(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number, handshake: string[][] = []) {
+  // Private: a Connection comes from `libredis.getConnection(address)`.
+  private constructor(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number, handshake: string[][] = []) {
+    if (addr?.label === undefined) throw new TypeError('Connection: get one with libredis.getConnection(address)');
     this.address = addr.label;
     this._native = new native.NativeConnection(addr.isUnix, addr.host, addr.port, addr.label, maxBulkBytes, handshake);
     this._id = this._native.id;
     this._owner = owner;
+  }
+
+  /** @internal */
+  static _create(addr: ParsedAddress, owner: ErrorSink, maxBulkBytes?: number, handshake: string[][] = []): Connection {
+    return new Connection(addr, owner, maxBulkBytes, handshake);
   }
 
   /**

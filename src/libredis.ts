@@ -4,11 +4,7 @@ import { Connection } from './connection';
 import { Executor } from './executor';
 import { Ketama } from './ketama';
 
-/**
- * Entry point, like the PHP extension's `Libredis()`: hands out connections,
- * batches, executors and Ketama rings. All instances in a thread share one
- * native poll thread; an idle instance keeps nothing alive.
- */
+/** Options of a `Libredis`: what every connection it hands out uses. */
 export interface LibredisOptions {
   /**
    * Largest single bulk reply accepted, in bytes (default 512 MiB, at most
@@ -24,6 +20,16 @@ export interface LibredisOptions {
   db?: number;
 }
 
+/**
+ * Entry point, like the PHP extension's `Libredis()`: hands out connections,
+ * batches, executors and Ketama rings. All instances in a thread share one
+ * native poll thread; an idle instance keeps nothing alive.
+ *
+ * @example
+ * const libredis = new Libredis();
+ * const connection = libredis.getConnection('127.0.0.1:6379');
+ * await connection.call('SET', 'greeting', 'hello');
+ */
 export class Libredis {
   private readonly _connections = new Map<string, Connection>();
   private _lastError = '';
@@ -63,7 +69,7 @@ export class Libredis {
   getConnection(addr: string): Connection {
     let c = this._connections.get(addr);
     if (c === undefined) {
-      c = new Connection(parseAddress(addr), this, this._maxBulkBytes, this._handshake);
+      c = Connection._create(parseAddress(addr), this, this._maxBulkBytes, this._handshake);
       this._connections.set(addr, c);
     }
     return c;
@@ -87,8 +93,9 @@ export class Libredis {
   }
 
   /**
-   * The message of the last failure (a failed execute, or a failed
-   * `Connection.get`/`set`), then clears it, as the PHP extension does.
+   * The message of the last failure (a failed execute, or a rejected
+   * `Connection.call`/`callBuffer`/`get`/`getBuffer`/`set`), then clears it,
+   * as the PHP extension does.
    * Empty when there was none.
    */
   lastError(): string {

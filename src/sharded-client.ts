@@ -471,7 +471,7 @@ export class ShardedClient {
    */
   multi(key: Arg): ShardedTransaction {
     const server = this._ordinal(key);
-    return new ShardedTransaction(this, server, this._servers[server].connection, false);
+    return ShardedTransaction._create(this, server, this._servers[server].connection, false);
   }
 
   /**
@@ -479,7 +479,7 @@ export class ShardedClient {
    * optimistic locking: read them with `tx.read(...)`, queue with
    * `tx.call(...)`, then `tx.exec()` resolves null if any watched key changed.
    */
-  async watch(key: Arg, ...more: Arg[]): Promise<ShardedTransaction> {
+  async watch(key: Arg, ...more: Arg[]): Promise<ShardedTransaction<null>> {
     const server = this._route('WATCH', [key, ...more]);
     // WATCH belongs to a connection, and the shared one carries other callers' commands.
     const own = new Libredis(this._setup);
@@ -491,12 +491,12 @@ export class ShardedClient {
       this._released(connection); // nobody else will: the transaction is never handed out
       throw e;
     }
-    return new ShardedTransaction(this, server, connection, true);
+    return ShardedTransaction._create<null>(this, server, connection, true);
   }
 
   /** A pipeline: queue commands on any keys, then `exec()` sends each server its part in one batch. */
   pipeline(): ShardedPipeline {
-    return new ShardedPipeline(this);
+    return ShardedPipeline._create(this);
   }
 
   /**
@@ -705,8 +705,15 @@ export class ShardedClient {
 export class ShardedPipeline {
   private readonly _queued: Array<{ server: number; args: Arg[] }> = [];
 
+  // Private: a pipeline comes from `client.pipeline()`.
+  private constructor(private readonly _client: ShardedClient) {
+    if (!(_client instanceof ShardedClient)) throw new TypeError('ShardedPipeline: get one with client.pipeline()');
+  }
+
   /** @internal */
-  constructor(private readonly _client: ShardedClient) {}
+  static _create(client: ShardedClient): ShardedPipeline {
+    return new ShardedPipeline(client);
+  }
 
   /** Queues any command, routed by its keys (one server per command). */
   call(command: string, ...args: Arg[]): this {

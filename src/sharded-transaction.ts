@@ -20,18 +20,36 @@ export interface TransactionHost {
  * A MULTI/EXEC transaction on one server (the server of the key it was made
  * for). Queue commands with `call`, then `exec()`. A command whose keys live
  * on another server throws when queued, before anything is sent.
+ *
+ * @typeParam Aborted - what `exec()` resolves when a WATCHed key changed:
+ * `null` for a `watch()` transaction; a `multi()` one watches nothing, so
+ * its `exec()` always resolves the results.
  */
-export class ShardedTransaction {
+export class ShardedTransaction<Aborted extends null = never> {
   private readonly _queued: Arg[][] = [];
   private _done = false;
 
-  /** @internal */
-  constructor(
+  // Private: a transaction comes from `client.multi(key)` or `client.watch(...)`.
+  private constructor(
     private readonly _host: TransactionHost,
     private readonly _server: number,
     private readonly _connection: Connection,
     private readonly _dedicated: boolean,
-  ) {}
+  ) {
+    if (typeof _host?._route !== 'function') {
+      throw new TypeError('ShardedTransaction: get one with client.multi(key) or client.watch(...keys)');
+    }
+  }
+
+  /** @internal */
+  static _create<Aborted extends null = never>(
+    host: TransactionHost,
+    server: number,
+    connection: Connection,
+    dedicated: boolean,
+  ): ShardedTransaction<Aborted> {
+    return new ShardedTransaction<Aborted>(host, server, connection, dedicated);
+  }
 
   /** The server this transaction runs on. */
   get address(): string {
@@ -60,7 +78,7 @@ export class ShardedTransaction {
    * aborted. Rejects with the reason when the batch did not complete, or a
    * ReplyError when the server refused the transaction as a whole.
    */
-  async exec(): Promise<Array<ReplyValue | Error> | null> {
+  async exec(): Promise<Array<ReplyValue | Error> | Aborted> {
     if (this._done) throw new TypeError('this transaction was already executed or discarded');
     this._done = true;
     this._checkWatching();
@@ -79,7 +97,8 @@ export class ShardedTransaction {
         const refused = values.slice(1, -1).find((v) => v instanceof ReplyError);
         throw refused === undefined ? result : new ReplyError(`${result.message} (${refused.message})`, this.address);
       }
-      return result as Array<ReplyValue | Error> | null;
+      // null only when a WATCHed key changed, so only for watch() (Aborted = null).
+      return result as Array<ReplyValue | Error> | Aborted;
     } finally {
       if (this._dedicated) this._host._released(this._connection);
     }

@@ -1,7 +1,17 @@
 // connection.call / get / set: one command without a Batch, the reply decoded
 // natively into a JS value, failures as typed rejections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionError, Libredis, ProtocolError, ReplyError, TimeoutError } from '../src/index';
+import {
+  Connection,
+  ConnectionError,
+  Libredis,
+  ProtocolError,
+  ReplyError,
+  ShardedClient,
+  ShardedPipeline,
+  ShardedTransaction,
+  TimeoutError,
+} from '../src/index';
 import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
@@ -146,6 +156,25 @@ describe('connection.call', () => {
       await Promise.all(work);
     }
     expect(counter).toBe(40 * 3);
+  });
+
+  it('Connection, ShardedPipeline and ShardedTransaction come from their factories, not new', () => {
+    // The constructors are private, so TypeScript refuses these (tsc checks
+    // the @ts-expect-error lines); plain JS gets a TypeError saying what to use.
+    // @ts-expect-error private constructor
+    expect(() => new Connection()).toThrow(/libredis\.getConnection\(address\)/);
+    // @ts-expect-error private constructor
+    expect(() => new ShardedPipeline()).toThrow(/client\.pipeline\(\)/);
+    // @ts-expect-error private constructor
+    expect(() => new ShardedTransaction()).toThrow(/client\.multi\(key\)/);
+    const client = new ShardedClient({ servers: [redis.address] });
+    try {
+      expect(client.pipeline()).toBeInstanceOf(ShardedPipeline);
+      expect(client.multi('k')).toBeInstanceOf(ShardedTransaction);
+      expect(new Libredis().getConnection(redis.address)).toBeInstanceOf(Connection);
+    } finally {
+      client.close();
+    }
   });
 
   it('bad arguments reject with a TypeError and send nothing', async () => {

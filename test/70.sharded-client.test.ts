@@ -2,7 +2,7 @@
 // Ketama ring (so to the PHP extension), routing by key positions, split
 // multi-key commands, whole-ring commands, pipelines, and a dead server.
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ConnectionError, Libredis, ReplyError, type ServerSpec, ShardedClient, TimeoutError } from '../src/index';
 import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
@@ -672,7 +672,10 @@ describe('transactions', () => {
       (k) => client.serverFor(k) !== tx.address,
     )!;
     expect(() => tx.call('SET', elsewhere, 'x')).toThrow(/not on .* where this transaction runs/);
-    expect(await tx.exec()).toEqual([1, 11, '11']);
+    // A multi() watches nothing, so its exec() is typed never to be null (checked by tsc).
+    expectTypeOf<Awaited<ReturnType<typeof tx.exec>>>().not.toBeNullable();
+    const [incr, incrBy, get] = await tx.exec();
+    expect([incr, incrBy, get]).toEqual([1, 11, '11']);
     await expect(tx.exec()).rejects.toThrow(/already executed/);
   });
 
@@ -680,9 +683,9 @@ describe('transactions', () => {
     const key = 'tx:str';
     await client.set(key, 'text');
     const results = await client.multi(key).call('LPUSH', key, 'x').call('GET', key).exec();
-    expect(results![0]).toBeInstanceOf(Error);
-    expect((results![0] as Error).message).toMatch(/^WRONGTYPE/);
-    expect(results![1]).toBe('text');
+    expect(results[0]).toBeInstanceOf(ReplyError);
+    expect((results[0] as Error).message).toMatch(/^WRONGTYPE/);
+    expect(results[1]).toBe('text');
     const aborted = client.multi(key).call('SET', key, 'a').call('SET', key);
     await expect(aborted.exec()).rejects.toThrow(/EXECABORT.*wrong number of arguments/);
     expect(await client.get(key)).toBe('text');
@@ -692,6 +695,7 @@ describe('transactions', () => {
     const key = 'tx:watched';
     await client.set(key, '1');
     const tx = await client.watch(key);
+    expectTypeOf<Awaited<ReturnType<typeof tx.exec>>>().toBeNullable();
     expect(await tx.read('GET', key)).toBe('1');
     await client.set(key, 'changed by someone else');
     tx.call('SET', key, '2');
