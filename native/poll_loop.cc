@@ -102,7 +102,9 @@ bool PollLoop::failStart(const char* what, int err) {
 
 // Without a poll thread nothing can run: every execute fails at once.
 void PollLoop::failPending() {
-  for (Execution* e : pending_) {
+  for (Control& c : pending_) {
+    if (c.kind != Control::kExecute) continue;  // a close: nothing was opened
+    Execution* e = c.exec;
     for (auto& job : e->jobs) job->fail(EK_CONNECTION, startError_);
     e->ok = false;
     done_.push_back(e);
@@ -136,7 +138,9 @@ void PollLoop::shutdown() {
   }
   controls_.clear();
   for (Execution* e : done_) freeExecution(e);
-  for (Execution* e : pending_) freeExecution(e);
+  for (Control& c : pending_) {
+    if (c.kind == Control::kExecute) freeExecution(c.exec);
+  }
   for (Execution* e : completed_) freeExecution(e);
   completed_.clear();
   done_.clear();
@@ -197,10 +201,10 @@ void PollLoop::dropSpareCalls() {
 
 void PollLoop::submit(Execution* exec) {
   if (inflight_++ == 0 && tsfn_ != nullptr) napi_ref_threadsafe_function(env_, tsfn_);
-  pending_.push_back(exec);
+  pending_.push_back(Control{Control::kExecute, exec, nullptr, std::string(), {}});
 }
 
-void PollLoop::flushThen(Control* then) {
+void PollLoop::flush() {
   if (pending_.empty() || stopped_) return;
   if (!started_) start();
   if (!running_) {
@@ -210,12 +214,11 @@ void PollLoop::flushThen(Control* then) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     flushSeq_++;
-    for (Execution* e : pending_) {
-      e->flushSeq = flushSeq_;
-      controls_.push_back(Control{Control::kExecute, e, nullptr, std::string(), {}});
+    for (Control& c : pending_) {
+      if (c.kind == Control::kExecute) c.exec->flushSeq = flushSeq_;
+      controls_.push_back(std::move(c));
     }
     pending_.clear();
-    if (then != nullptr) controls_.push_back(std::move(*then));
   }
   hasWork_.store(true);
   wake();
@@ -224,14 +227,16 @@ void PollLoop::flushThen(Control* then) {
 void PollLoop::closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason) {
   if (stopped_) return;
   Control close{force ? Control::kClose : Control::kCloseWhenIdle, nullptr, std::move(conn), std::move(reason), {}};
-  // Executes submitted earlier in this tick go first, so the close settles
-  // them too. They are handed over in one step with the close: the poll
-  // thread could otherwise start one, and even finish it, before the close.
-  if (!pending_.empty()) {
-    flushThen(&close);
+  // A close joins the tick's executes, in the order JS issued them, and JS
+  // flushes them all in one step: so it settles the executes before it, on
+  // every connection closed in the tick, and the poll thread cannot send
+  // one of them first. (JS schedules that flush; a close from a finalizer,
+  // with nothing pending, goes at once.)
+  if (!pending_.empty() || (force && started_)) {
+    pending_.push_back(std::move(close));
     return;
   }
-  if (!started_) return;  // nothing was ever opened on this thread
+  if (!running_) return;  // nothing was ever opened on this thread
   post(std::move(close));
 }
 

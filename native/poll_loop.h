@@ -28,7 +28,7 @@ class PollLoop {
 
   // JS thread.
   void submit(Execution* exec);  // held until flush(), so a tick's work goes out together
-  void flush() { flushThen(nullptr); }
+  void flush();
   void closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason);
   void shutdown();  // stops the thread; idempotent
   size_t inflight() const { return inflight_; }
@@ -66,7 +66,6 @@ class PollLoop {
   };
 
   bool start();
-  void flushThen(Control* then);  // then: handed over in the same step as the executes
   void run();
   void wake();
   void post(Control&& c);
@@ -106,7 +105,7 @@ class PollLoop {
   std::vector<Execution*> done_;
 
   // JS thread only.
-  std::vector<Execution*> pending_;
+  std::vector<Control> pending_;                        // executes and closes of this tick, in order, until flush()
   std::vector<std::unique_ptr<Execution>> spareCalls_;  // see takeCall
   uint64_t flushSeq_ = 0;
   size_t inflight_ = 0;

@@ -108,11 +108,14 @@ export class Connection {
   }
 
   /**
-   * Closes the socket now. Commands still pending get an ERROR reply saying
-   * the connection was closed; the next execute opens a new connection.
+   * Closes the socket at the end of this tick, after handing over what was
+   * issued before it. Commands still pending then, the ones issued earlier
+   * in this tick included, get an ERROR reply saying the connection was
+   * closed, and are not sent; the next execute opens a new connection.
    */
   close(): void {
     this._native.close();
+    scheduleFlush(); // the close goes with the tick's executes, in one step
   }
 
   // call/callBuffer: argument errors reject rather than throw.
@@ -143,17 +146,21 @@ export class Connection {
   /** @internal */
   _call(timeoutMs: number, args: Array<string | Uint8Array>, buffers = false): Promise<ReplyValue> {
     const done = buffers ? native.callBuffer(timeoutMs, this._id, ...args) : native.call(timeoutMs, this._id, ...args);
-    // An error reply inside an array (EXEC, a Lua table) comes from the
-    // native side as a plain Error; it becomes a ReplyError, as in values().
-    return this._settled(done).then((value) => (Array.isArray(value) ? withReplyErrors(value, this.address) : value));
+    return this._settled(done, true);
   }
 
   // Flushes at the end of the tick; native rejections become typed errors.
-  private _settled(done: Promise<unknown>): Promise<ReplyValue> {
+  // An error reply inside an array (EXEC, a Lua table) comes from the native
+  // side as a plain Error; with `arrays` it becomes a ReplyError, as in values().
+  private _settled(done: Promise<unknown>, arrays = false): Promise<ReplyValue> {
     scheduleFlush();
-    return done.then(undefined, (e: Error & { kind?: number }) => {
-      throw this._typedError(e);
-    }) as Promise<ReplyValue>;
+    const address = this.address;
+    return done.then(
+      arrays ? (value) => (Array.isArray(value) ? withReplyErrors(value, address) : value) : undefined,
+      (e: Error & { kind?: number }) => {
+        throw this._typedError(e);
+      },
+    ) as Promise<ReplyValue>;
   }
 
   private _typedError(e: Error & { kind?: number }): Error {

@@ -469,9 +469,9 @@ export class ShardedClient {
    * elsewhere throw when queued; `exec()` sends MULTI, them and EXEC in one
    * batch, so nothing else on the connection runs in between.
    */
-  multi(key: Arg): ShardedTransaction {
+  multi(key: Arg): ShardedTransaction<never> {
     const server = this._ordinal(key);
-    return ShardedTransaction._create(this, server, this._servers[server].connection, false);
+    return ShardedTransaction._create<never>(this, server, this._servers[server].connection, false);
   }
 
   /**
@@ -479,7 +479,7 @@ export class ShardedClient {
    * optimistic locking: read them with `tx.read(...)`, queue with
    * `tx.call(...)`, then `tx.exec()` resolves null if any watched key changed.
    */
-  async watch(key: Arg, ...more: Arg[]): Promise<ShardedTransaction<null>> {
+  async watch(key: Arg, ...more: Arg[]): Promise<ShardedTransaction> {
     const server = this._route('WATCH', [key, ...more]);
     // WATCH belongs to a connection, and the shared one carries other callers' commands.
     const own = new Libredis(this._setup);
@@ -491,7 +491,7 @@ export class ShardedClient {
       this._released(connection); // nobody else will: the transaction is never handed out
       throw e;
     }
-    return ShardedTransaction._create<null>(this, server, connection, true);
+    return ShardedTransaction._create(this, server, connection, true);
   }
 
   /** A pipeline: queue commands on any keys, then `exec()` sends each server its part in one batch. */

@@ -22,10 +22,12 @@ export interface TransactionHost {
  * on another server throws when queued, before anything is sent.
  *
  * @typeParam Aborted - what `exec()` resolves when a WATCHed key changed:
- * `null` for a `watch()` transaction; a `multi()` one watches nothing, so
- * its `exec()` always resolves the results.
+ * `null` (the default, and a `watch()` transaction's). `multi()` gives a
+ * `ShardedTransaction<never>`: it watches nothing, so its `exec()` resolves
+ * the results (unless a WATCH was sent on the shared connection through
+ * `forServer`, which this type does not foresee).
  */
-export class ShardedTransaction<Aborted extends null = never> {
+export class ShardedTransaction<Aborted extends null = null> {
   private readonly _queued: Arg[][] = [];
   private _done = false;
 
@@ -42,7 +44,7 @@ export class ShardedTransaction<Aborted extends null = never> {
   }
 
   /** @internal */
-  static _create<Aborted extends null = never>(
+  static _create<Aborted extends null = null>(
     host: TransactionHost,
     server: number,
     connection: Connection,

@@ -1,5 +1,7 @@
 // connection.call / get / set: one command without a Batch, the reply decoded
 // natively into a JS value, failures as typed rejections.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Connection,
@@ -159,14 +161,15 @@ describe('connection.call', () => {
   });
 
   it('Connection, ShardedPipeline and ShardedTransaction come from their factories, not new', () => {
-    // The constructors are private, so TypeScript refuses these (tsc checks
-    // the @ts-expect-error lines); plain JS gets a TypeError saying what to use.
-    // @ts-expect-error private constructor
-    expect(() => new Connection()).toThrow(/libredis\.getConnection\(address\)/);
-    // @ts-expect-error private constructor
-    expect(() => new ShardedPipeline()).toThrow(/client\.pipeline\(\)/);
-    // @ts-expect-error private constructor
-    expect(() => new ShardedTransaction()).toThrow(/client\.multi\(key\)/);
+    // The published types declare the constructors private, so TypeScript
+    // refuses `new`; plain JS gets a TypeError saying what to use.
+    for (const file of ['connection', 'sharded-client', 'sharded-transaction']) {
+      expect(readFileSync(join(__dirname, '..', 'dist', `${file}.d.ts`), 'utf8')).toMatch(/ private constructor\(\);/);
+    }
+    const construct = (cls: unknown) => () => new (cls as new () => unknown)();
+    expect(construct(Connection)).toThrow(/libredis\.getConnection\(address\)/);
+    expect(construct(ShardedPipeline)).toThrow(/client\.pipeline\(\)/);
+    expect(construct(ShardedTransaction)).toThrow(/client\.multi\(key\)/);
     const client = new ShardedClient({ servers: [redis.address] });
     try {
       expect(client.pipeline()).toBeInstanceOf(ShardedPipeline);

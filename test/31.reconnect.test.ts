@@ -351,6 +351,25 @@ describe('closing from the client', () => {
     expect(await conn.call('GET', key)).toBeNull();
   });
 
+  it('closes of several connections in one tick each settle the executes before them, none sent', async () => {
+    // libredis.close() (and a.close(); b.close()) close a connection after
+    // another: the later ones must still catch the executes issued before.
+    const libredis = new Libredis();
+    const conns = [libredis.getConnection(redis.address), libredis.getConnection(unixRedis.address)];
+    const key = `close-many:${process.pid}`;
+    for (const c of conns) await c.call('DEL', key);
+    for (let round = 0; round < 60; round++) {
+      await Promise.all(conns.map((c) => c.call('PING'))); // both open and idle
+      if (round % 3 === 0) await sleep(4);
+      const batches = conns.map(() => libredis.createBatch().cmd('INCR', key));
+      const running = conns.map((c, i) => c.execute(batches[i], 2000));
+      if (round % 2 === 0) libredis.close();
+      else for (const c of conns) c.close();
+      expect(await Promise.all(running)).toEqual([false, false]);
+    }
+    for (const c of conns) expect(await c.call('GET', key)).toBeNull();
+  });
+
   it('Libredis.close() closes every connection; both reconnect on next use', async () => {
     const other = await startRedis();
     const libredis = new Libredis();

@@ -3,7 +3,15 @@
 // multi-key commands, whole-ring commands, pipelines, and a dead server.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { ConnectionError, Libredis, ReplyError, type ServerSpec, ShardedClient, TimeoutError } from '../src/index';
+import {
+  ConnectionError,
+  Libredis,
+  ReplyError,
+  type ServerSpec,
+  ShardedClient,
+  type ShardedTransaction,
+  TimeoutError,
+} from '../src/index';
 import { native } from '../src/native';
 import { closeFakeServers, countRequests, fakeServer } from './helpers/fake-server';
 import { freePort, type RedisServer, startRedis, stopAll } from './helpers/redis-server';
@@ -696,6 +704,7 @@ describe('transactions', () => {
     await client.set(key, '1');
     const tx = await client.watch(key);
     expectTypeOf<Awaited<ReturnType<typeof tx.exec>>>().toBeNullable();
+    expectTypeOf(tx).toEqualTypeOf<ShardedTransaction>(); // the plain name still fits a watch() one
     expect(await tx.read('GET', key)).toBe('1');
     await client.set(key, 'changed by someone else');
     tx.call('SET', key, '2');
