@@ -22,6 +22,7 @@ import { ShardedTransaction } from './sharded-transaction';
  */
 export type ServerSpec = string | { host: string; port: number; weight?: number };
 
+/** Options of a `ShardedClient`: its servers, and what every connection to them uses. */
 export interface ShardedClientOptions {
   /** The servers, in ring order: the same list in the same order as the PHP side. */
   servers: ServerSpec[];
