@@ -59,16 +59,9 @@ interface Server {
   connection: Connection;
 }
 
-// A key: a string, Buffer or number (hashed as its decimal text).
+// A key: what can be sent as an argument (a number or bigint is hashed as its decimal text).
 function checkKey(key: Arg): void {
-  if (
-    key === null ||
-    key === undefined ||
-    (typeof key === 'object' && !(key instanceof Uint8Array)) ||
-    (typeof key === 'number' && !Number.isFinite(key))
-  ) {
-    throw new TypeError(`a key must be a string, Buffer or finite number, got ${describe(key)}`);
-  }
+  if (!isWireArg(key)) throw new TypeError(`a key must be a string, Buffer or finite number, got ${describe(key)}`);
 }
 
 /**

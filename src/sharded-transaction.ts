@@ -60,7 +60,7 @@ export class ShardedTransaction<Aborted extends null = null> {
 
   /** Queues a command (its keys must live on this transaction's server). */
   call(command: string, ...args: Arg[]): this {
-    if (this._done) throw new TypeError('this transaction was already executed or discarded');
+    this._refuseIfDone();
     refuseOnSharedConnection(command); // inside MULTI as well: it would outlast EXEC
     const server = this._host._route(command, args);
     if (server !== this._server) {
@@ -81,7 +81,7 @@ export class ShardedTransaction<Aborted extends null = null> {
    * ReplyError when the server refused the transaction as a whole.
    */
   async exec(): Promise<Array<ReplyValue | Error> | Aborted> {
-    if (this._done) throw new TypeError('this transaction was already executed or discarded');
+    this._refuseIfDone();
     this._done = true;
     this._checkWatching();
     const { libredis, timeoutMs } = this._host._internals;
@@ -116,7 +116,7 @@ export class ShardedTransaction<Aborted extends null = null> {
     try {
       // After exec() or discard() a WATCH connection is closed: reading
       // would open a new one with nothing watched.
-      if (this._done) throw new TypeError('this transaction was already executed or discarded');
+      this._refuseIfDone();
       this._checkWatching();
       // A WATCH transaction's connection is its own: more WATCHes are its
       // business, but anything else there would still spoil its EXEC.
@@ -128,6 +128,10 @@ export class ShardedTransaction<Aborted extends null = null> {
       return Promise.reject(e);
     }
     return this._connection._call(this._host._internals.timeoutMs, toWire([command, ...args], command));
+  }
+
+  private _refuseIfDone(): void {
+    if (this._done) throw new TypeError('this transaction was already executed or discarded');
   }
 
   // The client's close() took a WATCH connection: running anyway would
