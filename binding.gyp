@@ -17,7 +17,8 @@
         "native/poll_loop.cc",
         "native/reply_values.cc",
         "native/resolver.cc",
-        "native/resp_parser.cc"
+        "native/resp_parser.cc",
+        "native/wait_spin_probe.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

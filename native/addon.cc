@@ -10,6 +10,7 @@
 #include "ketama_wrap.h"
 #include "parser_probe.h"
 #include "type_tags.h"
+#include "wait_spin_probe.h"
 
 namespace libredis {
 
@@ -21,8 +22,10 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod<&Addon::Get>("get"),
                            InstanceMethod<&Addon::GetBuffer>("getBuffer"),
                            InstanceMethod<&Addon::Flush>("flush"),
+                           InstanceMethod<&Addon::SpinStep>("spinStep"),
                            InstanceMethod<&Addon::Stats>("stats"),
                            InstanceValue("parseChunks", Napi::Function::New(env, ParseChunks, "parseChunks")),
+                           InstanceValue("waitSpinProbe", Napi::Function::New(env, WaitSpinProbe, "waitSpinProbe")),
                            InstanceValue("NativeBatch", BatchWrap::Init(env)),
                            InstanceValue("NativeConnection", ConnectionWrap::Init(env)),
                            InstanceValue("NativeKetama", KetamaWrap::Init(env)),
@@ -220,10 +223,15 @@ Napi::Value Addon::CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool
   return Napi::Value(env, promise);
 }
 
-// Hands everything submitted since the last flush to the poll thread.
+// Hands everything submitted since the last flush to the poll thread. True
+// when JS should spin while it waits (see wait_spin.h).
 Napi::Value Addon::Flush(const Napi::CallbackInfo& info) {
-  if (loop_) loop_->flush();
-  return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), loop_ && loop_->flush());
+}
+
+// One turn of that spin; false when it should stop.
+Napi::Value Addon::SpinStep(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), loop_ && loop_->spinStep());
 }
 
 Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {

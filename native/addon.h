@@ -32,6 +32,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value CallWith(const Napi::CallbackInfo& info, ValueMode mode, bool isGet);
   const std::shared_ptr<ConnState>* connectionFor(napi_env env, napi_value id) const;
   Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value SpinStep(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   static void cleanup(void* arg);
   std::shared_ptr<PollLoop> runningLoop(Napi::Env env);

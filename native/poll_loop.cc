@@ -38,17 +38,27 @@ constexpr size_t kSpareBytesMax = 1024;
 constexpr size_t kSpareRecordsMax = 64;
 // Timer nodes kept for reuse; about one per command in flight.
 constexpr size_t kMaxSpareTimers = 1024;
-int64_t spinMicros() {
-  const char* env = getenv("LIBREDIS_SPIN_US");
-  if (env == nullptr || *env == 0) return kDefaultSpinMicros;
+// Microseconds from the environment variable `name`, else `fallback`.
+int64_t envMicros(const char* name, int64_t fallback) {
+  const char* env = getenv(name);
+  if (env == nullptr || *env == 0) return fallback;
   char* end = nullptr;
   long long v = strtoll(env, &end, 10);
-  if (*end != 0 || v < 0) return kDefaultSpinMicros;
+  if (*end != 0 || v < 0) return fallback;
   return v > 100000 ? 100000 : v;
+}
+int64_t spinMicros() { return envMicros("LIBREDIS_SPIN_US", kDefaultSpinMicros); }
+// The JS thread's spin while replies are owed (see wait_spin.h), at most this
+// long per wait. LIBREDIS_JS_SPIN_US overrides it; LIBREDIS_SPIN_US=0 turns
+// every spin off.
+constexpr int64_t kDefaultJsSpinMicros = 500;
+WaitSpin::Clock::duration jsSpinCap() {
+  if (spinMicros() == 0) return WaitSpin::Clock::duration::zero();
+  return std::chrono::microseconds(envMicros("LIBREDIS_JS_SPIN_US", kDefaultJsSpinMicros));
 }
 }  // namespace
 
-PollLoop::PollLoop(napi_env env) : env_(env) {
+PollLoop::PollLoop(napi_env env) : env_(env), waitSpin_(jsSpinCap()) {
   napi_value name = nullptr;
   napi_create_string_utf8(env, "libredis.poll", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, callJs, &tsfn_) !=
@@ -204,12 +214,12 @@ void PollLoop::submit(Execution* exec) {
   pending_.push_back(Control{Control::kExecute, exec, nullptr, std::string(), {}});
 }
 
-void PollLoop::flush() {
-  if (pending_.empty() || stopped_) return;
+bool PollLoop::flush() {
+  if (pending_.empty() || stopped_) return false;
   if (!started_) start();
   if (!running_) {
     failPending();
-    return;
+    return false;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -222,6 +232,15 @@ void PollLoop::flush() {
   }
   hasWork_.store(true);
   wake();
+  return waitSpin_.begin(Clock::now(), inflight_ > 0);
+}
+
+bool PollLoop::spinStep() {
+  if (!waitSpin_.wanted(Clock::now())) return false;
+  // Give the core to whoever needs it (a local redis-server just woken):
+  // the turn of the JS loop that follows picks up the replies.
+  sched_yield();
+  return true;
 }
 
 void PollLoop::closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason) {
@@ -567,7 +586,10 @@ void PollLoop::drain(napi_env env) {
   }
   if (scope != nullptr) napi_close_handle_scope(env, scope);
   inflight_ -= done.size();
-  if (inflight_ == 0 && tsfn_ != nullptr) napi_unref_threadsafe_function(env, tsfn_);
+  if (inflight_ == 0) {
+    waitSpin_.end(Clock::now());
+    if (tsfn_ != nullptr) napi_unref_threadsafe_function(env, tsfn_);
+  }
 }
 
 }  // namespace libredis

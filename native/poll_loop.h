@@ -18,6 +18,7 @@
 #include "connection.h"
 #include "job.h"
 #include "resolver.h"
+#include "wait_spin.h"
 
 namespace libredis {
 
@@ -28,7 +29,10 @@ class PollLoop {
 
   // JS thread.
   void submit(Execution* exec);  // held until flush(), so a tick's work goes out together
-  void flush();
+  // True when the JS thread should spin (spinStep) while it waits.
+  bool flush();
+  // One turn of that spin: yields the core; false once it is not worth going on.
+  bool spinStep();
   void closeConnection(std::shared_ptr<ConnState> conn, bool force, std::string reason);
   void shutdown();  // stops the thread; idempotent
   size_t inflight() const { return inflight_; }
@@ -109,6 +113,7 @@ class PollLoop {
   std::vector<std::unique_ptr<Execution>> spareCalls_;  // see takeCall
   uint64_t flushSeq_ = 0;
   size_t inflight_ = 0;
+  WaitSpin waitSpin_;
 
   // Poll thread only.
   TimerMap timers_;

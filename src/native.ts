@@ -74,7 +74,10 @@ export interface NativeBinding {
   get(timeoutMs: number, connection: number, key: string | Uint8Array): Promise<unknown>;
   /** Like `get`, with the value as a Buffer. */
   getBuffer(timeoutMs: number, connection: number, key: string | Uint8Array): Promise<unknown>;
-  flush(): void;
+  /** Hands the tick's work to the poll thread; true when JS should spin while it waits. */
+  flush(): boolean;
+  /** One turn of that spin (it yields the core); false when it should stop. */
+  spinStep(): boolean;
   stats(): {
     threadStarted: boolean;
     inflight: number;
@@ -87,6 +90,11 @@ export interface NativeBinding {
     /** Settled single commands kept for reuse on this thread (left out of liveExecutions and liveJobs; at most 512). */
     spareCalls: number;
   };
+  /**
+   * Test access to the JS thread's spin policy on a scripted clock: (op, atMicros)
+   * pairs, op 0 begin owed, 1 begin with nothing owed, 2 wanted, 3 end (gives the estimate).
+   */
+  waitSpinProbe(capMicros: number, script: number[]): number[];
   /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */
   parseChunks(
     chunks: Buffer[],
@@ -107,10 +115,27 @@ export const native = (
   process.env.LIBREDIS_ADDON ? require(process.env.LIBREDIS_ADDON) : load(path.join(__dirname, '..'))
 ) as NativeBinding;
 
+// Taken at load, so fake timers installed later (a test's) cannot stall the spin.
+const nextTurn = setImmediate;
+
 let flushScheduled = false;
+let spinning = false;
+
+// While replies are owed and likely soon, the event loop keeps turning
+// instead of sleeping (native/wait_spin.h says when): each turn yields the
+// core and polls the loop's I/O, so the wakeup that brings the replies costs
+// nothing and timers and other I/O run as usual.
+const spinTurn = (): void => {
+  if (native.spinStep()) nextTurn(spinTurn);
+  else spinning = false;
+};
+
 const flushNow = (): void => {
   flushScheduled = false;
-  native.flush();
+  if (native.flush() && !spinning) {
+    spinning = true;
+    nextTurn(spinTurn);
+  }
 };
 
 /**
