@@ -221,18 +221,22 @@ bool PollLoop::flush() {
     failPending();
     return false;
   }
+  size_t executes = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     flushSeq_++;
     for (Control& c : pending_) {
-      if (c.kind == Control::kExecute) c.exec->flushSeq = flushSeq_;
+      if (c.kind == Control::kExecute) {
+        c.exec->flushSeq = flushSeq_;
+        executes++;
+      }
       controls_.push_back(std::move(c));
     }
     pending_.clear();
   }
   hasWork_.store(true);
   wake();
-  return waitSpin_.begin(Clock::now(), inflight_ > 0);
+  return waitSpin_.begin(Clock::now(), executes, flushSeq_);
 }
 
 bool PollLoop::spinStep() {
@@ -561,6 +565,7 @@ void PollLoop::drain(napi_env env) {
   // every scope, and one busy tick settles many single commands.
   constexpr size_t kPerScope = 16;
   napi_handle_scope scope = nullptr;
+  const Clock::time_point now = Clock::now();
   for (size_t i = 0; i < done.size(); i++) {
     if (i % kPerScope == 0) {
       if (scope != nullptr) napi_close_handle_scope(env, scope);
@@ -568,6 +573,7 @@ void PollLoop::drain(napi_env env) {
       napi_open_handle_scope(env, &scope);
     }
     Execution* exec = done[i];
+    waitSpin_.settled(now, exec->flushSeq);
     if (exec->jobs.size() == 1 && exec->jobs[0]->valueMode != ValueMode::kNone) {
       settleValue(env, exec);
       keepCall(exec);
@@ -586,10 +592,7 @@ void PollLoop::drain(napi_env env) {
   }
   if (scope != nullptr) napi_close_handle_scope(env, scope);
   inflight_ -= done.size();
-  if (inflight_ == 0) {
-    waitSpin_.end(Clock::now());
-    if (tsfn_ != nullptr) napi_unref_threadsafe_function(env, tsfn_);
-  }
+  if (inflight_ == 0 && tsfn_ != nullptr) napi_unref_threadsafe_function(env, tsfn_);
 }
 
 }  // namespace libredis

@@ -6,12 +6,17 @@
 // redis-server it woke. A JS thread that keeps turning its loop (each turn
 // yielding the core, so a local redis-server can run there at once) is woken
 // for free. That pays only when replies come back soon, so the spin is
-// bounded by a cap and used only while recent waits fit under it: a client
-// talking to a distant server, or running large batches, never spins.
+// bounded by a cap and used only while recent waits fit under it.
+//
+// A wait starts at a hand-over and ends when what was handed over since it
+// started has settled; work handed over before it (a BLPOP left waiting)
+// does not hold it open. A wait still open after the cap is given up, and
+// counts as a long one.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 namespace libredis {
 
@@ -21,38 +26,61 @@ class WaitSpin {
 
   explicit WaitSpin(Clock::duration cap) : cap_(cap) {}
 
-  // Work was handed to the poll thread; `owed` when replies are outstanding.
-  // True when a spin is worth starting.
-  bool begin(Clock::time_point now, bool owed) {
-    if (owed && !waiting_) {
+  // `count` executions were handed over as flush number `seq`. True when a
+  // spin is worth starting.
+  bool begin(Clock::time_point now, size_t count, uint64_t seq) {
+    if (count == 0) return wanted(now);
+    if (waiting_ && now - since_ >= cap_) {
+      waiting_ = false;
+      learn(now - since_);
+    }
+    if (!waiting_) {
       waiting_ = true;
       since_ = now;
+      firstSeq_ = seq;
+      owed_ = 0;
+      // While waits are long, still spin one in kProbeEvery: an unspun wait
+      // includes the wakeup the spin would save, so without probes the
+      // estimate could stay over the cap where spun waits would fit.
+      probe_ = estimate_ > cap_ && ++unspun_ % kProbeEvery == 0;
     }
+    owed_ += count;
     return wanted(now);
   }
 
-  // Nothing is owed any more: learn how long the wait took.
-  void end(Clock::time_point now) {
-    if (!waiting_) return;
+  // An execution from flush number `seq` settled.
+  void settled(Clock::time_point now, uint64_t seq) {
+    if (!waiting_ || seq < firstSeq_ || --owed_ != 0) return;
     waiting_ = false;
-    // Bounded, so one long wait (a BLPOP) does not switch spinning off for long.
-    Clock::duration took = std::min<Clock::duration>(now - since_, 4 * cap_);
-    estimate_ += (took - estimate_) / 4;
+    learn(now - since_);
   }
 
-  // Keep spinning: replies are owed, recent waits fit under the cap, and
-  // this one has not outrun it.
+  // Keep spinning: this wait is open, has not outrun the cap, and recent
+  // waits fit under it (or this one is a probe).
   bool wanted(Clock::time_point now) const {
-    return waiting_ && cap_ > Clock::duration::zero() && estimate_ <= cap_ && now - since_ < cap_;
+    return waiting_ && cap_ > Clock::duration::zero() && (estimate_ <= cap_ || probe_) && now - since_ < cap_;
   }
 
   Clock::duration estimate() const { return estimate_; }
 
  private:
+  static constexpr uint32_t kProbeEvery = 16;
+
+  // A moving average; one very long wait counts as four caps, so it turns
+  // the spin off only briefly.
+  void learn(Clock::duration took) {
+    took = std::min<Clock::duration>(took, 4 * cap_);
+    estimate_ += (took - estimate_) / 4;
+  }
+
   Clock::duration cap_;
-  Clock::duration estimate_{};  // moving average of recent waits
+  Clock::duration estimate_{};
   Clock::time_point since_{};
+  uint64_t firstSeq_ = 0;
+  size_t owed_ = 0;
+  uint32_t unspun_ = 0;
   bool waiting_ = false;
+  bool probe_ = false;
 };
 
 }  // namespace libredis

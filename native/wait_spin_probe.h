@@ -7,9 +7,12 @@
 namespace libredis {
 
 // waitSpinProbe(capMicros, script: number[]) -> number[]
-//   script holds (op, atMicros) pairs: op 0 begin with replies owed, 1 begin
-//   with none, 2 wanted, 3 end. Each op gives one number: 1 or 0 for begin
-//   and wanted, the moving estimate in microseconds for end.
+//   script holds (op, atMicros, arg) triples:
+//     0 begin: `arg` executions handed over, as flush number 1, 2, ... in
+//       order of the begins; gives 1 when a spin is worth starting, else 0
+//     1 wanted: gives 1 or 0
+//     2 settled: an execution of flush number `arg` settled; gives the
+//       moving estimate in microseconds
 Napi::Value WaitSpinProbe(const Napi::CallbackInfo& info);
 
 }  // namespace libredis

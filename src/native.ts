@@ -1,6 +1,7 @@
 // Loads the addon: a prebuilt binary from prebuilds/ when one matches this
 // platform, else the one built from source in build/Release.
 import * as path from 'node:path';
+import * as timers from 'node:timers';
 
 /** @internal */
 export interface NativeBatch {
@@ -91,8 +92,9 @@ export interface NativeBinding {
     spareCalls: number;
   };
   /**
-   * Test access to the JS thread's spin policy on a scripted clock: (op, atMicros)
-   * pairs, op 0 begin owed, 1 begin with nothing owed, 2 wanted, 3 end (gives the estimate).
+   * Test access to the JS thread's spin policy on a scripted clock: (op, atMicros, arg)
+   * triples, op 0 begin (arg executions handed over, as flush 1, 2, ...), 1 wanted,
+   * 2 settled (an execution of flush arg; gives the estimate in µs).
    */
   waitSpinProbe(capMicros: number, script: number[]): number[];
   /** Test access to the RESP parser: feeds chunks, takes up to `replies` replies. */
@@ -115,8 +117,10 @@ export const native = (
   process.env.LIBREDIS_ADDON ? require(process.env.LIBREDIS_ADDON) : load(path.join(__dirname, '..'))
 ) as NativeBinding;
 
-// Taken at load, so fake timers installed later (a test's) cannot stall the spin.
-const nextTurn = setImmediate;
+// From node:timers rather than the global, which test frameworks replace
+// with fake timers (a fake would never run the spin's turns) and jsdom
+// environments remove.
+const nextTurn = timers.setImmediate;
 
 let flushScheduled = false;
 let spinning = false;
