@@ -42,7 +42,7 @@ class WaitSpin {
       // While waits are long, still spin one in kProbeEvery: an unspun wait
       // includes the wakeup the spin would save, so without probes the
       // estimate could stay over the cap where spun waits would fit.
-      probe_ = estimate_ > cap_ && ++unspun_ % kProbeEvery == 0;
+      probe_ = estimate_ > cap_ && ++overCapWaits_ % kProbeEvery == 0;
     }
     owed_ += count;
     return wanted(now);
@@ -78,7 +78,7 @@ class WaitSpin {
   Clock::time_point since_{};
   uint64_t firstSeq_ = 0;
   size_t owed_ = 0;
-  uint32_t unspun_ = 0;
+  uint32_t overCapWaits_ = 0;  // waits begun with the estimate over the cap, for the probes
   bool waiting_ = false;
   bool probe_ = false;
 };

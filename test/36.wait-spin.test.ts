@@ -18,7 +18,7 @@ const SETTLED = 2; // an execution of flush arg settled; gives the estimate in �
 /** Runs a script against a fresh policy with a 500 µs cap. */
 const probe = (script: number[][], cap = 500) => native.waitSpinProbe(cap, script.flat());
 
-/** `waits` waits of `took` µs each, one execution apiece, from flush `first` on. */
+/** `n` waits of `took` µs each, one execution apiece, from flush `first` on; `end` is when the last settled. */
 function waits(t0: number, first: number, n: number, took: number): { script: number[][]; end: number } {
   const script: number[][] = [];
   let t = t0;
