@@ -8,6 +8,7 @@
         "native/command_buffers.cc",
         "native/connection.cc",
         "native/connection_wrap.cc",
+        "native/core_spread.cc",
         "native/ketama.cc",
         "native/joined_args.cc",
         "native/js_args.cc",

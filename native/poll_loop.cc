@@ -56,9 +56,18 @@ WaitSpin::Clock::duration jsSpinCap() {
   if (spinMicros() == 0) return WaitSpin::Clock::duration::zero();
   return std::chrono::microseconds(envMicros("LIBREDIS_JS_SPIN_US", kDefaultJsSpinMicros));
 }
+
+// Whether the poll thread keeps off the JS thread's core (core_spread.h):
+// only while both threads spin, as only then do they compete for a core.
+// LIBREDIS_SPREAD=0 turns it off.
+bool spreadCores() {
+  const char* env = getenv("LIBREDIS_SPREAD");
+  if (env != nullptr && strcmp(env, "0") == 0) return false;
+  return spinMicros() > 0 && jsSpinCap() > WaitSpin::Clock::duration::zero();
+}
 }  // namespace
 
-PollLoop::PollLoop(napi_env env) : env_(env), waitSpin_(jsSpinCap()) {
+PollLoop::PollLoop(napi_env env) : env_(env), waitSpin_(jsSpinCap()), spread_(spreadCores()) {
   napi_value name = nullptr;
   napi_create_string_utf8(env, "libredis.poll", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, callJs, &tsfn_) !=
@@ -234,6 +243,7 @@ bool PollLoop::flush() {
     }
     pending_.clear();
   }
+  spread_.noteJsCore();
   hasWork_.store(true);
   wake();
   return waitSpin_.begin(Clock::now(), executes, flushSeq_);
@@ -366,6 +376,7 @@ void PollLoop::run() {
       recentGap_ = (3 * recentGap_ + gap) / 4;
       lastPublish_ = Clock::time_point();
     }
+    const bool handedOver = !controls.empty();
     // In the order JS issued them: a close settles the executes before it
     // and not the ones after it.
     for (Control& c : controls) {
@@ -401,6 +412,8 @@ void PollLoop::run() {
     }
     dirty_.clear();
     publish();
+    // Requests are out and results handed over: a move now delays nothing.
+    if (handedOver) spread_.afterHandOver(Clock::now());
     graveyard_.clear();
   }
 }

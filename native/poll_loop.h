@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "core_spread.h"
 #include "job.h"
 #include "resolver.h"
 #include "wait_spin.h"
@@ -47,6 +48,7 @@ class PollLoop {
   // Takes a settled (or never submitted) single command back for reuse, or frees it.
   void keepCall(Execution* exec);
   size_t spareCalls() const { return spareCalls_.size(); }
+  uint64_t coreMoves() const { return spread_.moves(); }
 
   // Poll thread, for ConnState.
   int epfd() const { return epfd_; }
@@ -114,6 +116,7 @@ class PollLoop {
   uint64_t flushSeq_ = 0;
   size_t inflight_ = 0;
   WaitSpin waitSpin_;
+  CoreSpread spread_;  // JS thread notes, poll thread acts
 
   // Poll thread only.
   TimerMap timers_;

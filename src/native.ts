@@ -90,6 +90,8 @@ export interface NativeBinding {
     pooledCommandBytes: number;
     /** Settled single commands kept for reuse on this thread (left out of liveExecutions and liveJobs; at most 512). */
     spareCalls: number;
+    /** Times the poll thread moved itself off the JS thread's core (see native/core_spread.h). */
+    coreMoves: number;
   };
   /**
    * Test access to the JS thread's spin policy on a scripted clock: (op, atMicros, arg)

@@ -1,0 +1,77 @@
+// The poll thread moves itself off the JS thread's core (native/core_spread.h),
+// without being left pinned. Child processes (test/fixtures/core-spread.js)
+// place the threads with taskset against a real redis-server.
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from './helpers/child-process';
+import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const usable = process.platform === 'linux' && os.availableParallelism() >= 2 && hasTaskset();
+
+interface Report {
+  mode: string;
+  value: string | null;
+  jsCore: number;
+  otherCore: number | null;
+  moves: number;
+  maskBefore: string;
+  maskAfter: string;
+  pollCores: number[];
+}
+
+describe.skipIf(!usable)('the poll thread keeps off the JS thread’s core', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await stopAll();
+  });
+
+  const fixture = path.join(__dirname, 'fixtures', 'core-spread.js');
+  async function run(mode: 'together' | 'single', env: Record<string, string> = {}): Promise<Report> {
+    const r = await runNode([fixture, redis.address, mode], {
+      env: { ...process.env, LIBREDIS_SPIN_US: '', LIBREDIS_JS_SPIN_US: '', LIBREDIS_SPREAD: '', ...env },
+      limitMs: 20_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as Report;
+    expect(out).toMatchObject({ mode, value: 'v' });
+    return out;
+  }
+
+  it('moves off when put on the JS thread’s core, onto the other one, and is given its whole mask back', async () => {
+    const out = await run('together');
+    expect(out.moves).toBeGreaterThanOrEqual(1);
+    expect(out.pollCores).toContain(out.otherCore);
+    expect(out.maskAfter).toBe(out.maskBefore);
+  });
+
+  it('stays put with LIBREDIS_SPREAD=0, or with spinning off (LIBREDIS_SPIN_US=0)', async () => {
+    const envs: Array<Record<string, string>> = [{ LIBREDIS_SPREAD: '0' }, { LIBREDIS_SPIN_US: '0' }];
+    for (const env of envs) {
+      const out = await run('together', env);
+      expect(out.moves).toBe(0);
+      expect(out.maskAfter).toBe(out.maskBefore);
+    }
+  });
+
+  it('does nothing when the process may use one core only', async () => {
+    const out = await run('single');
+    expect(out.moves).toBe(0);
+    expect(out.maskAfter).toBe(String(out.jsCore));
+    expect(out.pollCores).toEqual([out.jsCore]);
+  });
+});
