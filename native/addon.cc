@@ -247,6 +247,7 @@ Napi::Value Addon::Stats(const Napi::CallbackInfo& info) {
   o.Set("pooledCommandBytes", Napi::Number::New(env, static_cast<double>(pooledCommandBytes())));
   o.Set("spareCalls", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->spareCalls()) : 0));
   o.Set("coreMoves", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->coreMoves()) : 0));
+  o.Set("coreReturns", Napi::Number::New(env, loop_ ? static_cast<double>(loop_->coreReturns()) : 0));
   return o;
 }
 

@@ -243,10 +243,11 @@ bool PollLoop::flush() {
     }
     pending_.clear();
   }
-  spread_.noteJsCore();
+  const bool spin = waitSpin_.begin(Clock::now(), executes, flushSeq_);
+  spread_.noteJsCore(spin);
   hasWork_.store(true);
   wake();
-  return waitSpin_.begin(Clock::now(), executes, flushSeq_);
+  return spin;
 }
 
 bool PollLoop::spinStep() {
@@ -321,11 +322,15 @@ int PollLoop::waitForEvents(epoll_event* events, Clock::time_point lastActivity)
   int n = epoll_wait(epfd_, events, kMaxEvents, 0);
   if (n != 0) return n;
   const auto until = lastActivity + spinBudget();
-  while (Clock::now() < until && !hasWork_.load() && !stop_.load(std::memory_order_relaxed)) {
+  Clock::time_point now = Clock::now();
+  while (now < until && !hasWork_.load() && !stop_.load(std::memory_order_relaxed)) {
     // Let the JS thread or a local redis-server run here if they need the core.
     if (yield_) sched_yield();
     n = epoll_wait(epfd_, events, kMaxEvents, 0);
+    const Clock::time_point turned = Clock::now();
+    spread_.afterSpinTurn(turned - now, turned);
     if (n != 0) return n;
+    now = turned;
   }
   // About to sleep: from here on JS must write the eventfd. Anything handed
   // over before the flag was cleared is seen by the check that follows.

@@ -49,6 +49,7 @@ class PollLoop {
   void keepCall(Execution* exec);
   size_t spareCalls() const { return spareCalls_.size(); }
   uint64_t coreMoves() const { return spread_.moves(); }
+  uint64_t coreReturns() const { return spread_.returns(); }
 
   // Poll thread, for ConnState.
   int epfd() const { return epfd_; }

@@ -92,6 +92,8 @@ export interface NativeBinding {
     spareCalls: number;
     /** Times the poll thread moved itself off the JS thread's core (see native/core_spread.h). */
     coreMoves: number;
+    /** Of those, moves undone because the new core was busy with a task that does not yield. */
+    coreReturns: number;
   };
   /**
    * Test access to the JS thread's spin policy on a scripted clock: (op, atMicros, arg)
