@@ -3,25 +3,12 @@
 #include <algorithm>
 
 #ifdef __linux__
-#include <sched.h>
+#include <sys/sysinfo.h>
 #endif
 
 namespace libredis {
 
 #ifdef __linux__
-
-namespace {
-
-// Runs the calling thread on `core` alone for a moment (the kernel migrates
-// it at once), then gives it back `mask`. Retried once: a thread left
-// narrowed would be a pin nobody asked for.
-bool hopTo(const cpu_set_t& target, const cpu_set_t& mask) {
-  if (sched_setaffinity(0, sizeof target, &target) != 0) return false;
-  if (sched_setaffinity(0, sizeof mask, &mask) != 0) sched_setaffinity(0, sizeof mask, &mask);
-  return true;
-}
-
-}  // namespace
 
 void CoreSpread::noteJsCore(bool spinning) {
   if (enabled_) jsCore_.store(spinning ? sched_getcpu() : -1, std::memory_order_relaxed);
@@ -29,8 +16,9 @@ void CoreSpread::noteJsCore(bool spinning) {
 
 void CoreSpread::afterHandOver(Clock::time_point now) {
   if (!enabled_) return;
-  if (probation_ && now - movedAt_ >= kProbation) {
-    probation_ = false;  // the move held
+  if (restorePending_ && sched_setaffinity(0, sizeof restoreMask_, &restoreMask_) == 0) restorePending_ = false;
+  if (held_ || (probation_ && now - movedAt_ >= kProbation)) {
+    probation_ = held_ = false;
     backoff_ = Clock::duration::zero();
   }
   const int js = jsCore_.load(std::memory_order_relaxed);
@@ -39,7 +27,7 @@ void CoreSpread::afterHandOver(Clock::time_point now) {
     together_ = 0;
     return;
   }
-  if (++together_ < kSameBeforeMove || now < nextTry_) return;
+  if (++together_ < kSameBeforeMove || now < nextTry_ || restorePending_) return;
   together_ = 0;
   switch (moveOff(mine)) {
     case Move::kDone:
@@ -59,40 +47,55 @@ void CoreSpread::afterHandOver(Clock::time_point now) {
   }
 }
 
-CoreSpread::Move CoreSpread::moveOff(int core) {
+// Moves the calling thread onto the allowed cores other than `core` (away)
+// or onto `core` alone, then gives back the mask it had. False when it could
+// not move; a failed give-back is left to afterHandOver to retry.
+bool CoreSpread::hopTo(int core, bool away) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   // Fails past CPU_SETSIZE (1024) cores; such a machine has room enough.
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(core, &allowed)) return false;
+  cpu_set_t target;
+  if (away) {
+    target = allowed;
+    CPU_CLR(core, &target);
+  } else {
+    CPU_ZERO(&target);
+    CPU_SET(core, &target);
+  }
+  if (CPU_COUNT(&target) == 0 || sched_setaffinity(0, sizeof target, &target) != 0) return false;
+  // Every online core allowed reads as that list; give it back as "any".
+  restoreMask_ = allowed;
+  if (CPU_COUNT(&allowed) >= get_nprocs()) {
+    for (int c = 0; c < CPU_SETSIZE; c++) CPU_SET(c, &restoreMask_);
+  }
+  restorePending_ = sched_setaffinity(0, sizeof restoreMask_, &restoreMask_) != 0;
+  return true;
+}
+
+CoreSpread::Move CoreSpread::moveOff(int core) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return Move::kNowhere;
   if (!CPU_ISSET(core, &allowed)) return Move::kRetrySoon;  // the mask just changed
   if (CPU_COUNT(&allowed) < 2) return Move::kNowhere;
-  cpu_set_t away = allowed;
-  CPU_CLR(core, &away);
-  return hopTo(away, allowed) ? Move::kDone : Move::kRetrySoon;
+  // A refusal (a sandbox denying sched_setaffinity) will not change soon.
+  return hopTo(core, true) ? Move::kDone : Move::kNowhere;
 }
 
 void CoreSpread::onStall(Clock::time_point now) {
-  if (now - movedAt_ >= kProbation) {  // long after the move: not its doing
-    probation_ = false;
-    return;
-  }
   if (++stalls_ < kStallsToReturn || 2 * stalls_ < turns_) return;
   probation_ = false;
   backoff_ = std::min<Clock::duration>(std::max<Clock::duration>(2 * backoff_, kBackoffMin), kBackoffMax);
   nextTry_ = now + backoff_;
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(movedFrom_, &allowed)) return;
-  cpu_set_t back;
-  CPU_ZERO(&back);
-  CPU_SET(movedFrom_, &back);
-  if (hopTo(back, allowed)) returns_.fetch_add(1, std::memory_order_relaxed);
+  if (!restorePending_ && hopTo(movedFrom_, false)) returns_.fetch_add(1, std::memory_order_relaxed);
 }
 
 #else  // no portable way to ask or steer the core: nothing to do
 
 void CoreSpread::noteJsCore(bool) {}
 void CoreSpread::afterHandOver(Clock::time_point) {}
+bool CoreSpread::hopTo(int, bool) { return false; }
 CoreSpread::Move CoreSpread::moveOff(int) { return Move::kNowhere; }
 void CoreSpread::onStall(Clock::time_point) {}
 

@@ -15,8 +15,11 @@
 // compares its core with the one the JS thread flushed from. Seen together
 // a few hand-overs in a row, it moves itself: it narrows its affinity to
 // the other allowed cores, which migrates it at once, then restores the
-// mask it had. It is never left pinned; the kernel may place it anywhere
-// afterwards. Moves are at least kMinGap apart.
+// mask it read just before (a mask of every online core goes back as "any
+// core", so cores added later stay usable; a cpuset limits it either way).
+// A restore that fails is retried at each hand-over until it succeeds.
+// Moves are at least kMinGap apart. A mask set on the thread from outside
+// in the microseconds between the read and the restore would be undone.
 //
 // A move can land next to a task that does not yield (a CPU-bound process):
 // the poll thread's yields then give that task whole time slices, and each
@@ -33,6 +36,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 namespace libredis {
 
@@ -56,6 +63,11 @@ class CoreSpread {
   // took `took`: slow turns soon after a move undo it.
   void afterSpinTurn(Clock::duration took, Clock::time_point now) {
     if (!probation_) return;
+    if (now - movedAt_ >= kProbation) {
+      probation_ = false;  // the move held; afterHandOver resets the back-off
+      held_ = true;
+      return;
+    }
     ++turns_;
     if (took >= kStall) onStall(now);
   }
@@ -78,6 +90,7 @@ class CoreSpread {
   enum class Move { kDone, kRetrySoon, kNowhere };
   Move moveOff(int core);
   void onStall(Clock::time_point now);
+  bool hopTo(int core, bool away);
 
   const bool enabled_;
   std::atomic<int> jsCore_{-1};
@@ -89,8 +102,13 @@ class CoreSpread {
   bool probation_ = false;  // moved within kProbation; see movedAt_, movedFrom_
   Clock::time_point movedAt_{};
   int movedFrom_ = -1;
-  int turns_ = 0;   // spin turns since the move
-  int stalls_ = 0;  // of those, slow ones
+  int turns_ = 0;                // spin turns since the move
+  int stalls_ = 0;               // of those, slow ones
+  bool held_ = false;            // a move outlasted its probation
+  bool restorePending_ = false;  // a hop could not give the mask back yet
+#ifdef __linux__
+  cpu_set_t restoreMask_;
+#endif
   Clock::duration backoff_{};
 };
 
