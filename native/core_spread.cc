@@ -17,10 +17,7 @@ void CoreSpread::noteJsCore(bool spinning) {
 void CoreSpread::afterHandOver(Clock::time_point now) {
   if (!enabled_) return;
   if (restorePending_ && sched_setaffinity(0, sizeof restoreMask_, &restoreMask_) == 0) restorePending_ = false;
-  if (held_ || (probation_ && now - movedAt_ >= kProbation)) {
-    probation_ = held_ = false;
-    backoff_ = Clock::duration::zero();
-  }
+  if (probation_ && now - movedAt_ >= kProbation) moveHeld();  // no spin turn since to notice
   const int js = jsCore_.load(std::memory_order_relaxed);
   const int mine = sched_getcpu();
   if (js < 0 || js != mine) {
@@ -47,23 +44,11 @@ void CoreSpread::afterHandOver(Clock::time_point now) {
   }
 }
 
-// Moves the calling thread onto the allowed cores other than `core` (away)
-// or onto `core` alone, then gives back the mask it had. False when it could
-// not move; a failed give-back is left to afterHandOver to retry.
-bool CoreSpread::hopTo(int core, bool away) {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  // Fails past CPU_SETSIZE (1024) cores; such a machine has room enough.
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(core, &allowed)) return false;
-  cpu_set_t target;
-  if (away) {
-    target = allowed;
-    CPU_CLR(core, &target);
-  } else {
-    CPU_ZERO(&target);
-    CPU_SET(core, &target);
-  }
-  if (CPU_COUNT(&target) == 0 || sched_setaffinity(0, sizeof target, &target) != 0) return false;
+// Moves the calling thread onto `target` (the kernel migrates it at once),
+// then gives back `allowed`, the mask it had. False when it could not move;
+// a failed give-back is left to afterHandOver to retry.
+bool CoreSpread::hopTo(const cpu_set_t& allowed, const cpu_set_t& target) {
+  if (sched_setaffinity(0, sizeof target, &target) != 0) return false;
   // Every online core allowed reads as that list; give it back as "any".
   restoreMask_ = allowed;
   if (CPU_COUNT(&allowed) >= get_nprocs()) {
@@ -76,11 +61,14 @@ bool CoreSpread::hopTo(int core, bool away) {
 CoreSpread::Move CoreSpread::moveOff(int core) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
+  // Fails past CPU_SETSIZE (1024) cores; such a machine has room enough.
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return Move::kNowhere;
   if (!CPU_ISSET(core, &allowed)) return Move::kRetrySoon;  // the mask just changed
   if (CPU_COUNT(&allowed) < 2) return Move::kNowhere;
+  cpu_set_t away = allowed;
+  CPU_CLR(core, &away);
   // A refusal (a sandbox denying sched_setaffinity) will not change soon.
-  return hopTo(core, true) ? Move::kDone : Move::kNowhere;
+  return hopTo(allowed, away) ? Move::kDone : Move::kNowhere;
 }
 
 void CoreSpread::onStall(Clock::time_point now) {
@@ -88,14 +76,20 @@ void CoreSpread::onStall(Clock::time_point now) {
   probation_ = false;
   backoff_ = std::min<Clock::duration>(std::max<Clock::duration>(2 * backoff_, kBackoffMin), kBackoffMax);
   nextTry_ = now + backoff_;
-  if (!restorePending_ && hopTo(movedFrom_, false)) returns_.fetch_add(1, std::memory_order_relaxed);
+  if (restorePending_) return;
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || !CPU_ISSET(movedFrom_, &allowed)) return;
+  cpu_set_t back;
+  CPU_ZERO(&back);
+  CPU_SET(movedFrom_, &back);
+  if (hopTo(allowed, back)) returns_.fetch_add(1, std::memory_order_relaxed);
 }
 
 #else  // no portable way to ask or steer the core: nothing to do
 
 void CoreSpread::noteJsCore(bool) {}
 void CoreSpread::afterHandOver(Clock::time_point) {}
-bool CoreSpread::hopTo(int, bool) { return false; }
 CoreSpread::Move CoreSpread::moveOff(int) { return Move::kNowhere; }
 void CoreSpread::onStall(Clock::time_point) {}
 

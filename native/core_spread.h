@@ -64,8 +64,7 @@ class CoreSpread {
   void afterSpinTurn(Clock::duration took, Clock::time_point now) {
     if (!probation_) return;
     if (now - movedAt_ >= kProbation) {
-      probation_ = false;  // the move held; afterHandOver resets the back-off
-      held_ = true;
+      moveHeld();
       return;
     }
     ++turns_;
@@ -90,7 +89,14 @@ class CoreSpread {
   enum class Move { kDone, kRetrySoon, kNowhere };
   Move moveOff(int core);
   void onStall(Clock::time_point now);
-  bool hopTo(int core, bool away);
+  // A move outlived its probation: the next one need not wait longer.
+  void moveHeld() {
+    probation_ = false;
+    backoff_ = Clock::duration::zero();
+  }
+#ifdef __linux__
+  bool hopTo(const cpu_set_t& allowed, const cpu_set_t& target);
+#endif
 
   const bool enabled_;
   std::atomic<int> jsCore_{-1};
@@ -104,7 +110,6 @@ class CoreSpread {
   int movedFrom_ = -1;
   int turns_ = 0;                // spin turns since the move
   int stalls_ = 0;               // of those, slow ones
-  bool held_ = false;            // a move outlasted its probation
   bool restorePending_ = false;  // a hop could not give the mask back yet
 #ifdef __linux__
   cpu_set_t restoreMask_;

@@ -63,7 +63,7 @@ WaitSpin::Clock::duration jsSpinCap() {
 bool spreadCores() {
   const char* env = getenv("LIBREDIS_SPREAD");
   if (env != nullptr && strcmp(env, "0") == 0) return false;
-  return spinMicros() > 0 && jsSpinCap() > WaitSpin::Clock::duration::zero();
+  return jsSpinCap() > WaitSpin::Clock::duration::zero();  // zero when LIBREDIS_SPIN_US=0 too
 }
 }  // namespace
 

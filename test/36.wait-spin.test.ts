@@ -4,10 +4,9 @@
 // clock; then, in child processes against a real redis-server, what an
 // application sees: event-loop utilization counts a loop asleep in epoll as
 // idle and a turning one as busy.
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native } from '../src/native';
-import { runNode } from './helpers/child-process';
+import { runJsonFixture } from './helpers/child-process';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
 // Script ops: (op, atMicros, arg).
@@ -167,15 +166,12 @@ describe('what an application sees (real redis-server, child processes)', () => 
     await stopAll();
   });
 
-  const fixture = path.join(__dirname, 'fixtures', 'wait-spin.js');
   async function utilization(mode: 'short' | 'long', env: Record<string, string>): Promise<number> {
-    const run = await runNode([fixture, redis.address, mode], {
-      env: { ...process.env, LIBREDIS_SPIN_US: '', LIBREDIS_JS_SPIN_US: '', ...env },
-      limitMs: 20_000,
-    });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout.trim()) as { mode: string; utilization: number; value: unknown };
+    const out = await runJsonFixture<{ mode: string; utilization: number; value: unknown }>(
+      'wait-spin.js',
+      [redis.address, mode],
+      env,
+    );
     expect(out).toMatchObject({ mode, value: null });
     return out.utilization;
   }

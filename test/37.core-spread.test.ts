@@ -3,9 +3,8 @@
 // place the threads with taskset against a real redis-server.
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNode } from './helpers/child-process';
+import { runJsonFixture } from './helpers/child-process';
 import { type RedisServer, startRedis, stopAll } from './helpers/redis-server';
 
 function hasTaskset(): boolean {
@@ -40,18 +39,11 @@ describe.skipIf(!usable)('the poll thread keeps off the JS thread’s core', () 
     await stopAll();
   });
 
-  const fixture = path.join(__dirname, 'fixtures', 'core-spread.js');
   // A JS spin cap far above a GET's round trip, so a busy machine still
   // counts the waits as short and the JS thread spins through them.
   const SPINNING = { LIBREDIS_JS_SPIN_US: '20000' };
   async function run(mode: 'together' | 'sleepy' | 'single', env: Record<string, string> = {}): Promise<Report> {
-    const r = await runNode([fixture, redis.address, mode], {
-      env: { ...process.env, LIBREDIS_SPIN_US: '', LIBREDIS_JS_SPIN_US: '', LIBREDIS_SPREAD: '', ...env },
-      limitMs: 20_000,
-    });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout.trim()) as Report;
+    const out = await runJsonFixture<Report>('core-spread.js', [redis.address, mode], env);
     expect(out).toMatchObject({ mode, value: mode === 'sleepy' ? null : 'v' });
     return out;
   }

@@ -1,7 +1,9 @@
 // Runs node in a child process (a fixture script) and collects what it did,
 // killing it after a time limit: a hang is reported, never waited out.
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { expect } from 'vitest';
 
 export interface NodeRun {
   code: number | null;
@@ -48,4 +50,19 @@ export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; limi
       resolve({ code, signal, stdout, stderr, timedOut, total: performance.now() - t0, lineTimes });
     });
   });
+}
+
+/**
+ * Runs `test/fixtures/<name>` with `args`, libredis's spin settings cleared
+ * from the environment and `env` set on top, expects a clean exit (code 0,
+ * nothing on stderr) and returns the one JSON line it printed.
+ */
+export async function runJsonFixture<T>(name: string, args: string[], env: Record<string, string> = {}): Promise<T> {
+  const run = await runNode([path.join(__dirname, '..', 'fixtures', name), ...args], {
+    env: { ...process.env, LIBREDIS_SPIN_US: '', LIBREDIS_JS_SPIN_US: '', LIBREDIS_SPREAD: '', ...env },
+    limitMs: 20_000,
+  });
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout.trim()) as T;
 }
