@@ -26,6 +26,7 @@ import {
 import { pendingReplyCost, rssOverCommands } from './memory.mjs';
 import { fmtBytes, fmtInt, ratios, svgChart, table, targetLines, targets } from './report.mjs';
 import { redisVersion, startServer, stopAll } from './servers.mjs';
+import { cpuTicks, stealPercent, stealSummary } from './steal.mjs';
 import { ROWS as ALL_ROWS, CLIENTS, preload } from './workloads.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -36,7 +37,7 @@ const argv = process.argv.slice(2);
 const QUICK_MODE = {
   name: 'quick',
   repeats: 2,
-  seconds: 0.2,
+  seconds: 0.15,
   warmSeconds: 0.05,
   settleSeconds: 0.03,
   rssCommands: 1_000_000,
@@ -64,15 +65,16 @@ const FULL_MODE = {
 };
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(
-    'usage: node bench/run.mjs [--quick] [--only=id,id] [--repeats=N]\n' +
+    'usage: node bench/run.mjs [--quick] [--only=id,id] [--repeats=N] [--runs=FILE]\n' +
       `  --quick      ${QUICK_MODE.repeats} repeats of ~${QUICK_MODE.seconds} s per measurement, 1M commands for the RSS run (< 30 s)\n` +
       '  --only=ids   just these workloads (ids as in results/latest.json), no memory run, no files written\n' +
-      `  --repeats=N  repeats per measurement (default ${FULL_MODE.repeats}, quick ${QUICK_MODE.repeats})`,
+      `  --repeats=N  repeats per measurement (default ${FULL_MODE.repeats}, quick ${QUICK_MODE.repeats})\n` +
+      '  --runs=FILE  also write every measurement (ops/s, and % of CPU time the host stole) as JSON to FILE',
   );
   process.exit(0);
 }
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const unknown = argv.filter((a) => a !== '--quick' && !/^--(only|repeats)=/.test(a));
+const unknown = argv.filter((a) => a !== '--quick' && !/^--(only|repeats|runs)=/.test(a));
 if (unknown.length > 0) {
   console.error(`unknown argument(s): ${unknown.join(' ')} (try --help)`);
   process.exit(2);
@@ -236,7 +238,7 @@ async function main() {
     ops[row.id] = {};
     for (const client of CLIENTS) {
       if (client === 'redis-benchmark' ? row.rb === null : row.clients[client] === undefined) continue;
-      results[row.id][client] = { best: 0, runs: [], error: null };
+      results[row.id][client] = { best: 0, runs: [], steal: [], error: null };
       if (client === 'redis-benchmark') {
         rbEstimate[row.id] = row.rb.guess;
         continue;
@@ -261,13 +263,16 @@ async function main() {
         });
       };
       if (settle > 0) await run(settle);
+      const t0 = cpuTicks();
       const rate = await run(seconds);
       rbEstimate[row.id] = rate;
-      return rate;
+      return { rate, steal: stealPercent(t0, cpuTicks()) };
     }
     gc();
     if (settle > 0) await timeBox(ops[row.id][client], settle);
-    return (await timeBox(ops[row.id][client], seconds)).rate;
+    const t0 = cpuTicks();
+    const { rate } = await timeBox(ops[row.id][client], seconds);
+    return { rate, steal: stealPercent(t0, cpuTicks()) };
   }
 
   // Clients take turns going first: repeat r starts at client r (mod 4).
@@ -279,9 +284,10 @@ async function main() {
         if (cell === undefined || cell.error !== null) continue;
         status(`${label}: ${row.short} - ${client}`);
         try {
-          const rate = await measure(row, client, seconds, settle);
+          const { rate, steal } = await measure(row, client, seconds, settle);
           if (record) {
             cell.runs.push(Math.round(rate));
+            cell.steal.push(steal === null ? null : +steal.toFixed(1));
             cell.best = Math.max(cell.best, rate);
           }
         } catch (e) {
@@ -315,9 +321,18 @@ async function main() {
   statusDone();
 
   // --- report
+  const runsFile = option('runs');
+  if (runsFile !== undefined) writeFileSync(runsFile, JSON.stringify(results, null, 1) + '\n');
   const checks = targets(ROWS, results);
   console.log(`Throughput, best of ${MODE.repeats} (ops/s; ratios are libredis / peer)`);
   for (const line of table(ROWS, results)) console.log(`  ${line}`);
+  const steal = stealSummary(results);
+  if (steal !== null) {
+    console.log(
+      `  CPU time the host took from this VM (steal) in the timed windows: median ${steal.median.toFixed(1)}%, ` +
+        `max ${steal.max.toFixed(1)}%; ${steal.calm} of ${steal.windows} windows under 2%`,
+    );
+  }
   console.log('');
   console.log('Targets');
   for (const line of targetLines(checks)) console.log(line);
@@ -382,6 +397,7 @@ async function main() {
           out[client] = {
             best: cell.error === null ? Math.round(cell.best) : null,
             runs: cell.runs,
+            stealPercent: cell.steal,
             error: cell.error,
           };
         const q = ratios(res);
@@ -414,6 +430,7 @@ async function main() {
       }),
       targets: checks.map(({ target, text, value, min, pass }) => ({ target, text, value, min, pass })),
       memory,
+      stealPercent: stealSummary(results),
       wallSeconds: +wallSeconds.toFixed(1),
     };
     mkdirSync(RESULTS, { recursive: true });

@@ -457,6 +457,19 @@ function lookupRing(libredis, servers) {
   return ring.createContinuum();
 }
 
+const LOOP_SOURCE = 'let sum = 0; for (let i = from; i < to; i++) sum += ring.getServerOrdinal(keys[i]); return sum;';
+
+/**
+ * The lookup loop, compiled apart for each row (the source differs by its
+ * first line, so V8's cache for `new Function` does not hand back a shared
+ * one). As in an application, where a call site looks keys up on its one
+ * ring; a call site that sees several rings calls through V8's generic path,
+ * which the "one call site, two rings" row measures.
+ */
+function lookupLoop(label) {
+  return new Function('ring', 'keys', 'from', 'to', `// ${label}\n${LOOP_SOURCE}`);
+}
+
 function ketamaRow(servers) {
   const CHUNK = 20_000;
   return {
@@ -483,12 +496,11 @@ function ketamaRow(servers) {
           expected.push(sum);
         }
         if (hit.some((h) => h === 0)) fail('ring spread', hit.join('/'), 'every server used');
+        const sumOrdinals = lookupLoop(`ketama-${servers}`);
         let c = 0;
         return () => {
           const from = (c % chunks) * CHUNK;
-          const to = from + CHUNK;
-          let sum = 0;
-          for (let i = from; i < to; i++) sum += ring.getServerOrdinal(LOOKUP_KEYS[i]);
+          const sum = sumOrdinals(ring, LOOKUP_KEYS, from, from + CHUNK);
           if (sum !== expected[c % chunks]) fail('ordinal sum', sum, expected[c % chunks]);
           c++;
           return CHUNK;
@@ -498,6 +510,39 @@ function ketamaRow(servers) {
     rb: null,
   };
 }
+
+/**
+ * The cost of a call site shared by rings (reported, not a target check):
+ * one loop looks keys up on the 2-server ring, then on the 8-server one.
+ */
+const ketamaSharedSiteRow = {
+  id: 'ketama-shared-site',
+  target: 6,
+  check: false,
+  title: 'Ketama getServerOrdinal, one call site for a 2- and an 8-server ring',
+  short: 'Ketama lookup, 2 rings at 1 site',
+  unit: 'lookups/s',
+  clients: {
+    libredis: ({ libredis }) => {
+      const rings = [lookupRing(libredis, 2), lookupRing(libredis, 8)];
+      const sumOrdinals = lookupLoop('ketama-shared-site');
+      const HALF = 10_000;
+      const expected = rings.map((ring) => {
+        let sum = 0;
+        for (let i = 0; i < HALF; i++) sum += ring.getServerOrdinal(LOOKUP_KEYS[i]);
+        return sum;
+      });
+      return () => {
+        for (let r = 0; r < 2; r++) {
+          const sum = sumOrdinals(rings[r], LOOKUP_KEYS, 0, HALF);
+          if (sum !== expected[r]) fail(`ordinal sum, ring ${r}`, sum, expected[r]);
+        }
+        return 2 * HALF;
+      };
+    },
+  },
+  rb: null,
+};
 
 /** getServerOrdinals: the same lookups, 200 keys a call (reported, not a target check). */
 function ketamaManyRow(servers) {
@@ -556,6 +601,7 @@ export const ROWS = [
   setRow(1 << 20, '1 MB', 4, 16, 800),
   ketamaRow(2),
   ketamaRow(8),
+  ketamaSharedSiteRow,
   ketamaManyRow(8),
   shardedGetRow(50),
   shardedMgetClientRow,

@@ -232,6 +232,40 @@ describe('Ketama: life cycle', () => {
     expect(lookup('piet5234')).toBe(4);
   });
 
+  it("getServerOrdinal is the ring's own bound function, hidden from enumeration; a subclass's override is kept", () => {
+    const ring = build(EIGHT);
+    const own = Object.getOwnPropertyDescriptor(ring, 'getServerOrdinal');
+    expect(own).toMatchObject({ enumerable: false, writable: true, configurable: true });
+    expect(own?.value).toBe((ring as unknown as { _lookup: unknown })._lookup);
+    expect(Object.keys(ring)).not.toContain('getServerOrdinal');
+    // Each ring has its own, bound to its own points.
+    const other = build(TWO);
+    expect(other.getServerOrdinal).not.toBe(ring.getServerOrdinal);
+    const { getServerOrdinal } = ring;
+    expect(getServerOrdinal('piet5234')).toBe(4);
+    // The prototype method is still there and answers the same.
+    expect(Ketama.prototype.getServerOrdinal.call(ring, 'piet5234')).toBe(4);
+    expect(Ketama.prototype.getServerOrdinal.call(other, 'piet5234')).toBe(other.getServerOrdinal('piet5234'));
+
+    const seen: string[] = [];
+    class Logged extends Ketama {
+      override getServerOrdinal(key: string | Buffer | Uint8Array): number {
+        seen.push(String(key));
+        return super.getServerOrdinal(key);
+      }
+    }
+    const logged = new Logged();
+    for (const s of EIGHT) logged.addServer(s.host, s.port, s.weight);
+    logged.createContinuum();
+    expect(Object.hasOwn(logged, 'getServerOrdinal')).toBe(false);
+    expect(logged.getServerOrdinal('piet5234')).toBe(4);
+    expect(logged.get_server_ordinal('foo')).toBe(6);
+    expect(seen).toEqual(['piet5234', 'foo']);
+    // A subclass that does not override it gets the bound function too.
+    class Plain extends Ketama {}
+    expect(Object.hasOwn(new Plain(), 'getServerOrdinal')).toBe(true);
+  });
+
   it('createContinuum with no servers does nothing; servers can still be added and the ring built', () => {
     const ring = new Ketama();
     expect(ring.createContinuum()).toBe(ring);
