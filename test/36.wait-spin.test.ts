@@ -184,15 +184,26 @@ describe('what an application sees (real redis-server, child processes)', () => 
     expect(await utilization('short', { LIBREDIS_JS_SPIN_US: '20000' })).toBeGreaterThan(0.6);
   });
 
+  // The least of three runs: on a loaded machine one run's last spin turn
+  // can yield the core for a whole time slice of another process, and the
+  // loop counts as busy until it gets the core back (CI saw 0.073 once,
+  // with the other test files running). A loop that spun through the wait
+  // would be busy in every run.
+  async function sleptUtilization(env: Record<string, string>): Promise<number> {
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await utilization('long', env));
+    return Math.min(...runs);
+  }
+
   it('it spins into a long wait up to the cap, then sleeps', async () => {
     const spun = await utilization('long', { LIBREDIS_JS_SPIN_US: '50000' });
     expect(spun).toBeGreaterThan(0.15);
     expect(spun).toBeLessThan(0.6);
-    expect(await utilization('long', {})).toBeLessThan(0.05); // the default cap, 500 µs
+    expect(await sleptUtilization({})).toBeLessThan(0.05); // the default cap, 500 µs
   });
 
   it('LIBREDIS_JS_SPIN_US=0, or LIBREDIS_SPIN_US=0, turns it off', async () => {
-    expect(await utilization('long', { LIBREDIS_JS_SPIN_US: '0' })).toBeLessThan(0.05);
-    expect(await utilization('long', { LIBREDIS_SPIN_US: '0', LIBREDIS_JS_SPIN_US: '50000' })).toBeLessThan(0.05);
+    expect(await sleptUtilization({ LIBREDIS_JS_SPIN_US: '0' })).toBeLessThan(0.05);
+    expect(await sleptUtilization({ LIBREDIS_SPIN_US: '0', LIBREDIS_JS_SPIN_US: '50000' })).toBeLessThan(0.05);
   });
 });
