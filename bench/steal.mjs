@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Cumulative { steal, total } clock ticks over all CPUs, or null where /proc/stat has no steal column. */
-export function cpuTicks() {
+function cpuTicks() {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
     if (fields[0] !== 'cpu' || fields.length < 9) return null;
@@ -17,12 +17,22 @@ export function cpuTicks() {
 }
 
 /** Percent of all CPU time stolen between two cpuTicks() readings, or null when unknown. */
-export function stealPercent(before, after) {
+function stealPercent(before, after) {
   if (before === null || after === null || after.total <= before.total) return null;
   return (100 * (after.steal - before.steal)) / (after.total - before.total);
 }
 
-/** Over every recorded window of every cell: { windows, median, max, calm (under 2%) }, or null if none was known. */
+/** Runs `timed` (a measurement resolving to its ops/s): { rate, steal }, steal as stealPercent over it. */
+export async function withSteal(timed) {
+  const before = cpuTicks();
+  const rate = await timed();
+  return { rate, steal: stealPercent(before, cpuTicks()) };
+}
+
+/** Below this much steal a window counts as calm in the summary. */
+export const CALM_STEAL_PERCENT = 2;
+
+/** Over every recorded window of every cell: { windows, median, max, calm }, or null if none was known. */
 export function stealSummary(results) {
   const all = Object.values(results)
     .flatMap((row) => Object.values(row))
@@ -33,6 +43,6 @@ export function stealSummary(results) {
     windows: all.length,
     median: all[all.length >> 1],
     max: all[all.length - 1],
-    calm: all.filter((x) => x < 2).length,
+    calm: all.filter((x) => x < CALM_STEAL_PERCENT).length,
   };
 }
